@@ -1,0 +1,4 @@
+//! `rulelens-analysis`: lints, hover, completion and code actions as plain data.
+//!
+//! Everything here speaks byte offsets into the document text and plain Rust types; only the
+//! `rulelens` binary knows the LSP.

@@ -1,0 +1,164 @@
+//! `rulelens-syntax`: detection-rule text to the Rule IR.
+//!
+//! One module per language. Each front end reads the text of one file, returns every rule it
+//! could read plus the syntax errors it met, and never panics: a half-typed rule still yields
+//! what can be read of it. Ranges are byte offsets into the file text, also for queries
+//! embedded in YAML or TOML.
+//!
+//! The entry point is [`parse`], which detects the format with [`detect_format`] and calls the
+//! front end for it.
+
+pub mod corpus_path;
+pub mod diagnostic;
+pub mod ir;
+pub mod line_index;
+pub mod sigma;
+pub mod source;
+
+pub use diagnostic::{Diagnostic, Related, Severity};
+pub use ir::*;
+pub use line_index::{LineCol, LineIndex};
+
+use std::path::Path;
+
+/// The language-specific syntax of one document, kept beside its IR for lints that check the
+/// form of a rule rather than its meaning.
+#[derive(Clone, Debug)]
+pub enum Tree {
+    Sigma(Box<sigma::SigmaDocument>),
+}
+
+/// One rule read from a file, with its language-specific syntax.
+#[derive(Clone, Debug)]
+pub struct Document {
+    pub rule: Rule,
+    pub tree: Tree,
+}
+
+/// Everything a front end read from one file.
+#[derive(Clone, Debug, Default)]
+pub struct ParsedFile {
+    pub format: Option<Format>,
+    pub documents: Vec<Document>,
+    /// Syntax errors, with `syntax/...` lint ids.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Detects the rule format of a file from its name and its text.
+///
+/// YAML files are told apart by their top-level keys: Sigma has `detection:` and `logsource:`
+/// (or `correlation:` or `filter:`), Panther has `AnalysisType:`, Splunk detections have
+/// `search:` and Sentinel rules have `query:`. Returns `None` for files that hold no rule,
+/// such as Splunk macro definitions.
+pub fn detect_format(path: &Path, text: &str) -> Option<Format> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match extension.as_deref() {
+        Some("yml" | "yaml") => detect_yaml_format(text),
+        Some("toml") => has_top_level_key(text, "[rule]").then_some(Format::ElasticToml),
+        Some("kql" | "kusto" | "csl" | "txt") => Some(Format::Kql),
+        Some("spl") => Some(Format::Spl),
+        _ => None,
+    }
+}
+
+fn detect_yaml_format(text: &str) -> Option<Format> {
+    let keys = top_level_yaml_keys(text);
+    let has = |key: &str| keys.contains(&key);
+    if has("AnalysisType") {
+        Some(Format::PantherYaml)
+    } else if (has("detection") && has("logsource")) || has("correlation") || has("filter") {
+        Some(Format::Sigma)
+    } else if has("search") {
+        Some(Format::SplunkYaml)
+    } else if has("query") {
+        Some(Format::SentinelYaml)
+    } else {
+        None
+    }
+}
+
+/// Keys written at column 0 of a YAML text, without parsing it, so that broken YAML is still
+/// routed to the right front end.
+fn top_level_yaml_keys(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+            let colon = line.find(':')?;
+            let key = &line[..colon];
+            let is_key = !key.is_empty()
+                && key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            is_key.then_some(key)
+        })
+        .collect()
+}
+
+fn has_top_level_key(text: &str, line_text: &str) -> bool {
+    text.lines().any(|line| line.trim_end() == line_text)
+}
+
+/// Parses one file's text with the front end for `format`.
+///
+/// Formats whose front end is not built yet return no documents and no diagnostics.
+pub fn parse(format: Format, text: &str) -> ParsedFile {
+    let mut parsed = match format {
+        Format::Sigma => sigma::parse(text),
+        Format::SentinelYaml
+        | Format::Kql
+        | Format::SplunkYaml
+        | Format::Spl
+        | Format::ElasticToml
+        | Format::PantherYaml => ParsedFile::default(),
+    };
+    parsed.format = Some(format);
+    parsed
+}
+
+/// Detects the format and parses; `None` when the file holds no rule.
+pub fn parse_path(path: &Path, text: &str) -> Option<ParsedFile> {
+    detect_format(path, text).map(|format| parse(format, text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_yaml_formats_by_keys() {
+        let cases = [
+            (
+                "title: x\nlogsource:\n  product: y\ndetection:\n  condition: a\n",
+                Some(Format::Sigma),
+            ),
+            ("AnalysisType: rule\nRuleID: x\n", Some(Format::PantherYaml)),
+            (
+                "name: x\nsearch: '| tstats count'\n",
+                Some(Format::SplunkYaml),
+            ),
+            (
+                "id: x\nquery: |\n  SigninLogs\n",
+                Some(Format::SentinelYaml),
+            ),
+            ("definition: search x\ndescription: macro\n", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(detect_format(Path::new("r.yml"), text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn detect_other_extensions() {
+        assert_eq!(detect_format(Path::new("a.kql"), ""), Some(Format::Kql));
+        assert_eq!(detect_format(Path::new("a.SPL"), ""), Some(Format::Spl));
+        assert_eq!(
+            detect_format(Path::new("a.toml"), "[metadata]\n[rule]\n"),
+            Some(Format::ElasticToml)
+        );
+        assert_eq!(detect_format(Path::new("Cargo.toml"), "[package]\n"), None);
+        assert_eq!(detect_format(Path::new("a.md"), "detection:"), None);
+    }
+}
