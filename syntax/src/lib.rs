@@ -10,6 +10,7 @@
 
 pub mod corpus_path;
 pub mod diagnostic;
+pub mod embed;
 pub mod ir;
 pub mod line_index;
 pub mod sigma;
