@@ -16,7 +16,7 @@ pub mod line_index;
 pub mod sigma;
 pub mod source;
 
-pub use diagnostic::{Diagnostic, Related, Severity};
+pub use diagnostic::{Diagnostic, Fix, Related, Severity, TextEdit};
 pub use ir::*;
 pub use line_index::{LineCol, LineIndex};
 
