@@ -269,6 +269,8 @@ struct Builder<'a> {
     alias_budget_reported: bool,
     /// Containers opened past [`MAX_DEPTH`] that are skipped until they close.
     skipped_depth: usize,
+    /// Where the outermost skipped container starts.
+    skipped_start: usize,
     root: Option<Node>,
     diagnostics: Vec<Diagnostic>,
 }
@@ -296,6 +298,7 @@ impl Builder<'_> {
     fn open(&mut self, container: Open, range: TextRange) {
         if self.skipped_depth > 0 || self.stack.len() >= MAX_DEPTH {
             if self.skipped_depth == 0 {
+                self.skipped_start = range.start();
                 self.diagnostics.push(Diagnostic::error(
                     YAML_SYNTAX,
                     range,
@@ -308,7 +311,9 @@ impl Builder<'_> {
         self.stack.push(container);
     }
 
-    fn close(&mut self, end: usize) {
+    /// Closes the innermost container. A flow collection ends at its closing bracket
+    /// (`flow_end`); a block collection ends with its last child, not at the next key's line.
+    fn close(&mut self, flow_end: Option<usize>) {
         if self.skipped_depth > 0 {
             self.skipped_depth -= 1;
             if self.skipped_depth == 0 {
@@ -320,7 +325,12 @@ impl Builder<'_> {
                             value: String::new(),
                             style: Style::Plain,
                         },
-                        range: TextRange::empty(end),
+                        range: TextRange::new(
+                            self.skipped_start,
+                            flow_end
+                                .unwrap_or(self.skipped_start)
+                                .max(self.skipped_start),
+                        ),
                     },
                     0,
                 );
@@ -335,13 +345,17 @@ impl Builder<'_> {
                 items,
                 start,
                 anchor,
-            } => (
-                Node {
-                    kind: NodeKind::Sequence(items),
-                    range: TextRange::new(start, end.max(start)),
-                },
-                anchor,
-            ),
+            } => {
+                let last_child_end = items.last().map_or(start, |item| item.range.end());
+                let end = flow_end.unwrap_or(last_child_end).max(start);
+                (
+                    Node {
+                        kind: NodeKind::Sequence(items),
+                        range: TextRange::new(start, end),
+                    },
+                    anchor,
+                )
+            }
             Open::Mapping {
                 mut entries,
                 pending_key,
@@ -359,10 +373,12 @@ impl Builder<'_> {
                     };
                     entries.push((key, value));
                 }
+                let last_child_end = entries.last().map_or(start, |(_, value)| value.range.end());
+                let end = flow_end.unwrap_or(last_child_end).max(start);
                 (
                     Node {
                         kind: NodeKind::Mapping(entries),
-                        range: TextRange::new(start, end.max(start)),
+                        range: TextRange::new(start, end),
                     },
                     anchor,
                 )
@@ -416,6 +432,7 @@ pub fn parse(text: &str) -> YamlFile {
         alias_nodes_left: MAX_ALIAS_NODES,
         alias_budget_reported: false,
         skipped_depth: 0,
+        skipped_start: 0,
         root: None,
         diagnostics: Vec::new(),
     };
@@ -434,7 +451,7 @@ pub fn parse(text: &str) -> YamlFile {
                     format!("invalid YAML: {}", error.info()),
                 ));
                 while !builder.stack.is_empty() || builder.skipped_depth > 0 {
-                    builder.close(at);
+                    builder.close(None);
                 }
                 if let Some(root) = builder.root.take() {
                     file.documents.push(YamlDocument {
@@ -491,7 +508,9 @@ pub fn parse(text: &str) -> YamlFile {
                 },
                 range,
             ),
-            Event::SequenceEnd | Event::MappingEnd => builder.close(last_end),
+            Event::SequenceEnd | Event::MappingEnd => {
+                builder.close((!range.is_empty()).then_some(range.end()));
+            }
             Event::Alias(anchor) => {
                 if builder.skipped_depth == 0 {
                     builder.alias(anchor, range);
