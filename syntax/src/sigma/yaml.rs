@@ -443,7 +443,14 @@ pub fn parse(text: &str) -> YamlFile {
             Ok(pair) => pair,
             Err(error) => {
                 let marker = error.marker();
-                let at = builder.positions.offset(marker.index());
+                let mut at = builder.positions.offset(marker.index());
+                // saphyr reports a tab error just past the tab; point at the tab itself.
+                if error.info().contains("tab")
+                    && at > 0
+                    && text.as_bytes().get(at - 1) == Some(&b'\t')
+                {
+                    at -= 1;
+                }
                 let end = next_char_end(text, at);
                 builder.diagnostics.push(Diagnostic::error(
                     YAML_SYNTAX,
