@@ -1,7 +1,7 @@
 //! Times parsing every Sigma file of the corpus on one thread, release build:
 //! `cargo run --release --example bench_sigma`. The corpus folder comes from
 //! `RULELENS_CORPUS` as in the tests. Files are read into memory first, so the figure is the
-//! parse and lowering time alone; the best of several rounds is printed to damp noise from
+//! parse and lowering time alone. The best of several rounds is printed to damp noise from
 //! other processes.
 
 use rulelens_syntax::corpus_path::corpus_dir;

@@ -7,7 +7,7 @@ fn parse_sigma(text: &str) -> ParsedFile {
     parse(Format::Sigma, text)
 }
 
-/// The one diagnostic of `lint`, with its 1-based line and column.
+/// Returns the one diagnostic of `lint`, with its 1-based line and column.
 fn only(parsed: &ParsedFile, lint: &str, text: &str) -> (Diagnostic, u32, u32) {
     let found: Vec<&Diagnostic> = parsed
         .diagnostics

@@ -1,7 +1,7 @@
 //! Sigma value modifiers: the `|name` suffixes of a detection field (`CommandLine|contains|all`).
 //!
-//! The list follows the modifiers appendix of the Sigma specification 2.0 (2024), as
-//! implemented by pySigma.
+//! The list is the modifiers appendix of the Sigma specification, version 2.1.0 of 2025-08-02,
+//! which added `neq` for strings and the timestamp parts.
 
 /// One value modifier of the Sigma specification.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

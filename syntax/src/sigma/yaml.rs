@@ -24,7 +24,7 @@ pub const MAX_DEPTH: usize = 256;
 /// any real file stays far below it.
 pub const MAX_ALIAS_NODES: usize = 10_000;
 
-/// How a scalar was written.
+/// The style a scalar was written in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
     Plain,
@@ -51,7 +51,7 @@ pub enum NodeKind {
 }
 
 impl Node {
-    /// The scalar's text, or `None` for a collection.
+    /// Returns the scalar's text, or `None` for a collection.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
             NodeKind::Scalar { value, .. } => Some(value),
@@ -59,7 +59,8 @@ impl Node {
         }
     }
 
-    /// Whether the node is a plain scalar that YAML reads as null (`null`, `~`, or nothing).
+    /// Returns whether the node is a plain scalar that YAML reads as null (`null`, `~`, or
+    /// nothing).
     pub fn is_null(&self) -> bool {
         matches!(
             &self.kind,
@@ -82,13 +83,13 @@ impl Node {
         }
     }
 
-    /// The value of the last entry whose key is the scalar `key`; the last wins, as in PyYAML,
-    /// which Sigma's own tools use.
+    /// Returns the value of the last entry whose key is the scalar `key`. The last one wins, as
+    /// in PyYAML, which Sigma's own tools use.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.entry(key).map(|(_, value)| value)
     }
 
-    /// The key node and value node of the last entry named `key`.
+    /// Returns the key node and value node of the last entry named `key`.
     pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
         self.as_mapping()?
             .iter()
@@ -97,7 +98,7 @@ impl Node {
             .map(|(k, v)| (k, v))
     }
 
-    /// A short noun for the node's type, for messages.
+    /// Returns a short noun for the node's type, for messages.
     pub fn type_name(&self) -> &'static str {
         match &self.kind {
             NodeKind::Scalar { .. } if self.is_null() => "null",
@@ -120,8 +121,8 @@ impl Node {
         }
     }
 
-    /// The byte offset in the file of each character of a scalar's value, plus one entry for
-    /// the end.
+    /// Maps each character of a scalar's value to its byte offset in the file, and adds one
+    /// entry for the end.
     ///
     /// Plain and quoted scalars whose value is their text are mapped exactly. Other scalars
     /// (escapes, folded lines) are aligned character by character: each value character maps
@@ -269,7 +270,7 @@ struct Builder<'a> {
     alias_budget_reported: bool,
     /// Containers opened past [`MAX_DEPTH`] that are skipped until they close.
     skipped_depth: usize,
-    /// Where the outermost skipped container starts.
+    /// The start offset of the outermost skipped container.
     skipped_start: usize,
     root: Option<Node>,
     diagnostics: Vec<Diagnostic>,
@@ -540,7 +541,7 @@ fn convert_style(style: ScalarStyle) -> Style {
     }
 }
 
-/// The end of the character at `offset`, so an error range covers one character.
+/// Returns the end of the character at `offset`, so that an error range covers one character.
 fn next_char_end(text: &str, offset: usize) -> usize {
     text.get(offset..)
         .and_then(|rest| rest.chars().next())

@@ -1,13 +1,20 @@
 //! `sigma/invalid-modifier-combination`: modifiers that cannot be used together, or in the
 //! order given, and `|exists` with a value that is not a boolean.
 //!
-//! The rules follow the Sigma specification's modifier appendix and pySigma's behaviour:
-//! one of `contains`/`startswith`/`endswith`; regex flags only after `re`; `re`, `cidr`,
-//! `exists` and the comparisons (`lt`...`gte`) stand alone apart from `neq`, `all` and the
-//! timestamp parts; encodings come before the string modifiers they feed (`base64offset|contains`,
-//! not `contains|base64offset`); `utf16*`/`wide` must be followed by `base64` or
-//! `base64offset`; `base64` and `base64offset` exclude each other. `windash` may come before or
-//! after a string modifier, because the corpus uses both orders and pySigma accepts them.
+//! The Sigma modifiers appendix (version 2.1.0) gives each modifier a value type and a
+//! meaning, and the rules below follow from it:
+//!
+//! - At most one of `contains`, `startswith` and `endswith`, because each fixes where the value
+//!   sits.
+//! - Regex flags (`i`, `m`, `s`) only with `re`.
+//! - `re`, `cidr`, `exists` and the comparisons (`lt` to `gte`) define the whole comparison, so
+//!   they are used alone, apart from `neq`, `all`, `expand` and the timestamp parts.
+//! - `exists` takes `true` or `false`; `all` needs a list of values.
+//! - Encodings come before the string modifier they feed (`base64offset|contains`), because
+//!   the other order encodes the wildcards.
+//! - `utf16le`, `utf16be`, `utf16` and `wide` produce bytes, so `base64` or `base64offset` must
+//!   follow to make text again. `base64` and `base64offset` exclude each other.
+//! - `windash` may come before or after a string modifier. The corpus uses both orders.
 
 use super::{field_items, report, sigma_documents};
 use crate::lints::{FileInput, LintInfo};
@@ -23,7 +30,7 @@ changes their meaning: two of `contains`/`startswith`/`endswith`, a regex flag w
 `re` or `cidr` with string or encoding modifiers, `exists` with any other modifier or with a \
 value other than `true`/`false`, a comparison with string modifiers, an encoding after the \
 string modifier it should feed (`contains|base64offset`), `utf16`/`wide` without a following \
-`base64`, `base64` with `base64offset`, or one modifier given twice.\n\n\
+`base64`, `base64` with `base64offset`, `all` on a single value, or one modifier given twice.\n\n\
 ## Why it matters\n\nConverters reject these rules or, worse, build a query that tests \
 something else: `contains|base64` encodes the wildcards themselves.\n\n\
 ## Example\n\n```yaml\n    selection:\n        CommandLine|contains|base64offset: 'IEX'\n```\n\n\
@@ -41,7 +48,8 @@ pub fn check(input: &FileInput<'_>, diagnostics: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The known modifiers of an item with their ranges; unknown ones are another lint's finding.
+/// Lists the known modifiers of an item with their ranges. Unknown ones are another lint's
+/// finding.
 fn known(item: &FieldItem) -> Vec<(Modifier, TextRange, &str)> {
     item.modifiers
         .iter()
@@ -49,7 +57,7 @@ fn known(item: &FieldItem) -> Vec<(Modifier, TextRange, &str)> {
         .collect()
 }
 
-/// Whether a modifier may stand beside `re`, `cidr`, `exists` or a comparison.
+/// Returns whether a modifier may be used beside `re`, `cidr`, `exists` or a comparison.
 fn is_neutral(modifier: Modifier) -> bool {
     matches!(modifier, Modifier::Neq | Modifier::All | Modifier::Expand)
         || modifier.class() == ModifierClass::TimestampPart
@@ -119,6 +127,15 @@ fn problems(item: &FieldItem) -> Vec<(TextRange, String)> {
                     ));
                 }
             }
+        }
+    }
+
+    if !item.is_list {
+        if let Some((_, range, _)) = first(Modifier::All) {
+            found.push((
+                *range,
+                "`all` needs a list of values; remove it or give a list".to_owned(),
+            ));
         }
     }
 
@@ -248,6 +265,12 @@ mod tests {
     fn comparison_with_string_modifier() {
         assert_covers(&findings("Count|gt|contains: 3"), &["contains"]);
         assert_covers(&findings("Count|gte: 3"), &[]);
+    }
+
+    #[test]
+    fn all_needs_a_list() {
+        assert_covers(&findings("CommandLine|contains|all: a"), &["all"]);
+        assert_covers(&findings("CommandLine|contains|all: [a, b]"), &[]);
     }
 
     #[test]

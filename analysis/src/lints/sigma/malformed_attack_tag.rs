@@ -26,10 +26,9 @@ A malformed tag silently drops the rule from its technique's statistics.\n\n\
 (`attack.t1059.001`), and tactics in kebab case (`attack.defense-evasion`).\n",
 };
 
-/// ATT&CK Enterprise tactic short names. The fourteen of ATT&CK v17 appear in the
-/// `[rule.threat.tactic]` names of the Elastic rules in the corpus; `stealth` and
-/// `defense-impairment`, which ATT&CK v18 introduced in place of `defense-evasion`, appear in
-/// the SigmaHQ rules of the corpus (1,094 and 415 tags in the 2026-08 snapshot).
+/// ATT&CK Enterprise tactic short names. The Elastic rules of the corpus name fourteen tactics
+/// in `[rule.threat.tactic]`. The SigmaHQ rules of the corpus also use `stealth` (1,094 tags)
+/// and `defense-impairment` (415 tags), tactic names newer than those of the Elastic rules.
 pub const TACTICS: &[&str] = &[
     "reconnaissance",
     "resource-development",
@@ -76,7 +75,8 @@ fn is_id(text: &str, prefix: char) -> bool {
     four && sub_ok
 }
 
-/// What is wrong with a tag, or `None` when it is well formed or not an ATT&CK tag.
+/// Describes what is wrong with a tag, or returns `None` when it is well formed or not an
+/// ATT&CK tag.
 pub fn problem(tag: &str) -> Option<String> {
     let (namespace, name) = tag.split_once('.')?;
     if !namespace.eq_ignore_ascii_case("attack") {

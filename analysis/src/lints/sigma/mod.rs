@@ -24,7 +24,7 @@ use rulelens_syntax::sigma::document::ListEntry;
 use rulelens_syntax::sigma::{FieldItem, SelectionBody, SigmaDocument};
 use rulelens_syntax::{Diagnostic, TextRange, Tree};
 
-/// The Sigma documents of a file; other formats have none.
+/// Returns the Sigma documents of a file. Other formats have none.
 pub(crate) fn sigma_documents<'a>(
     input: &'a FileInput<'_>,
 ) -> impl Iterator<Item = &'a SigmaDocument> + 'a {
@@ -38,7 +38,7 @@ pub(crate) fn sigma_documents<'a>(
     })
 }
 
-/// Every field item of a document's selections, in list entries too.
+/// Collects every field item of a document's selections, in list entries too.
 pub(crate) fn field_items(document: &SigmaDocument) -> Vec<&FieldItem> {
     let mut items = Vec::new();
     let Some(detection) = &document.detection else {
@@ -80,7 +80,7 @@ pub(crate) fn report(
     }
 }
 
-/// The closest name of `candidates` to `written`, within two edits, for "did you mean".
+/// Finds the name of `candidates` closest to `written`, within two edits, for "did you mean".
 pub(crate) fn closest<'a>(
     written: &str,
     candidates: impl Iterator<Item = &'a str>,
@@ -92,7 +92,7 @@ pub(crate) fn closest<'a>(
         .map(|(_, candidate)| candidate)
 }
 
-/// The Levenshtein distance between two short names.
+/// Computes the Levenshtein distance between two short names.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b_chars: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b_chars.len()).collect();
@@ -120,7 +120,7 @@ pub(crate) mod test_support {
         parse(Format::Sigma, text)
     }
 
-    /// The diagnostics of `check` on `text`, each as (covered text, message).
+    /// Runs `check` on `text` and returns each diagnostic as (covered text, message).
     pub(crate) fn run(check: FileCheck, text: &str) -> Vec<(String, String)> {
         let parsed = parse_sigma(text);
         let input = FileInput {
@@ -133,7 +133,7 @@ pub(crate) mod test_support {
         covered(text, &diagnostics)
     }
 
-    /// The parser's diagnostics of lint `id` on `text`, each as (covered text, message).
+    /// Parses `text` and returns the diagnostics of lint `id` as (covered text, message).
     pub(crate) fn parser_findings(id: &str, text: &str) -> Vec<(String, String)> {
         let parsed = parse_sigma(text);
         let found: Vec<Diagnostic> = parsed
@@ -160,13 +160,13 @@ pub(crate) mod test_support {
         assert_eq!(covered, expected, "findings: {found:#?}");
     }
 
-    /// The findings of `check` on a rule whose only selection holds the field item `item`.
+    /// Runs `check` on a rule whose only selection contains the field item `item`.
     pub(crate) fn item_findings(check: FileCheck, item: &str) -> Vec<(String, String)> {
         let detection = format!("    sel:\n        {item}\n    condition: sel\n");
         run(check, &rule_with_detection(&detection))
     }
 
-    /// A rule with every required key, where `detection` is replaced by `detection_body`.
+    /// Builds a rule with every required key and `detection_body` under `detection`.
     pub(crate) fn rule_with_detection(detection_body: &str) -> String {
         format!(
             "title: Test rule\nid: 5f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0\nstatus: test\n\
