@@ -1,28 +1,14 @@
 //! Every Sigma rule of the public corpus loads without a syntax error and yields logic.
 
+mod common;
+
 use rulelens_syntax::corpus_path::corpus_dir;
 use rulelens_syntax::{detect_format, parse, Format, Tree};
-use std::path::{Path, PathBuf};
-
-fn yaml_files(folder: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(folder) else {
-        panic!("cannot read {}", folder.display());
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            yaml_files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
-            found.push(path);
-        }
-    }
-}
 
 #[test]
 fn sigma_corpus_parses_without_errors() {
     let folder = corpus_dir(env!("CARGO_MANIFEST_DIR")).join("sigma");
-    let mut files = Vec::new();
-    yaml_files(&folder, &mut files);
+    let files = common::yaml_files(&folder);
     assert!(files.len() > 3000, "only {} Sigma files found", files.len());
 
     let mut failures = Vec::new();

@@ -15,6 +15,7 @@ pub mod lower;
 pub mod modifiers;
 pub mod wildcard;
 pub mod yaml;
+pub mod yaml_subset;
 
 pub use condition::{Aggregation, ConditionExpr, Quantifier, Target};
 pub use document::{

@@ -347,7 +347,8 @@ impl Builder<'_> {
                 start,
                 anchor,
             } => {
-                let last_child_end = items.last().map_or(start, |item| item.range.end());
+                let last_child_end = items.last().map_or(start + 1, |item| item.range.end());
+                let flow_end = flow_end.map(|end| self.closing_bracket(last_child_end, end));
                 let end = flow_end.unwrap_or(last_child_end).max(start);
                 (
                     Node {
@@ -374,7 +375,10 @@ impl Builder<'_> {
                     };
                     entries.push((key, value));
                 }
-                let last_child_end = entries.last().map_or(start, |(_, value)| value.range.end());
+                let last_child_end = entries
+                    .last()
+                    .map_or(start + 1, |(_, value)| value.range.end());
+                let flow_end = flow_end.map(|end| self.closing_bracket(last_child_end, end));
                 let end = flow_end.unwrap_or(last_child_end).max(start);
                 (
                     Node {
@@ -386,6 +390,15 @@ impl Builder<'_> {
             }
         };
         self.push(node, anchor);
+    }
+
+    /// Returns the offset just past the first `]` or `}` in `from..limit`. saphyr-parser 0.3.4
+    /// extends the span of a closing bracket over a comment that follows it on the line.
+    fn closing_bracket(&self, from: usize, limit: usize) -> usize {
+        let bytes = self.positions.text.as_bytes();
+        (from..limit)
+            .find(|&i| matches!(bytes.get(i), Some(b']' | b'}')))
+            .map_or(limit, |i| i + 1)
     }
 
     fn alias(&mut self, anchor: usize, range: TextRange) {
@@ -423,8 +436,21 @@ impl Builder<'_> {
     }
 }
 
-/// Parses every YAML document of `text`.
+/// Parses every YAML document of `text`, with the fast reader of the Sigma YAML subset when
+/// the text stays inside it, and with `saphyr-parser` otherwise.
 pub fn parse(text: &str) -> YamlFile {
+    match super::yaml_subset::parse(text) {
+        Some(documents) => YamlFile {
+            documents,
+            diagnostics: Vec::new(),
+        },
+        None => parse_full(text),
+    }
+}
+
+/// Parses every YAML document of `text` with `saphyr-parser`, which reads all of YAML 1.2 and
+/// reports syntax errors.
+pub fn parse_full(text: &str) -> YamlFile {
     let mut file = YamlFile::default();
     let mut builder = Builder {
         positions: CharToByte::new(text),
@@ -480,7 +506,11 @@ pub fn parse(text: &str) -> YamlFile {
                 builder.anchors.clear();
             }
             Event::DocumentEnd => {
-                let end = last_end.max(document_start);
+                let end = builder
+                    .root
+                    .as_ref()
+                    .map_or(document_start, |root| root.range.end())
+                    .max(document_start);
                 file.documents.push(YamlDocument {
                     root: builder.root.take(),
                     range: TextRange::new(document_start, end),
@@ -489,12 +519,13 @@ pub fn parse(text: &str) -> YamlFile {
             }
             Event::Scalar(value, style, anchor, _tag) => {
                 if builder.skipped_depth == 0 {
+                    let style = convert_style(style);
                     let node = Node {
                         kind: NodeKind::Scalar {
                             value: value.into_owned(),
-                            style: convert_style(style),
+                            style,
                         },
-                        range,
+                        range: quoted_range(text, range, style),
                     };
                     builder.push(node, anchor);
                 }
@@ -529,6 +560,32 @@ pub fn parse(text: &str) -> YamlFile {
     }
     file.diagnostics = builder.diagnostics;
     file
+}
+
+/// Trims a quoted scalar's range to its closing quote. `saphyr-parser` 0.3.4 extends the
+/// span of a quoted scalar over the spaces and comment that follow it on the line.
+fn quoted_range(text: &str, range: TextRange, style: Style) -> TextRange {
+    let quote = match style {
+        Style::SingleQuoted => b'\'',
+        Style::DoubleQuoted => b'"',
+        _ => return range,
+    };
+    let bytes = text.as_bytes();
+    let mut position = range.start() + 1;
+    while position < range.end() {
+        match bytes.get(position) {
+            Some(b'\\') if quote == b'"' => position += 2,
+            Some(&b) if b == quote => {
+                if quote == b'\'' && bytes.get(position + 1) == Some(&b'\'') {
+                    position += 2;
+                } else {
+                    return TextRange::new(range.start(), position + 1);
+                }
+            }
+            _ => position += 1,
+        }
+    }
+    range
 }
 
 fn convert_style(style: ScalarStyle) -> Style {
