@@ -874,4 +874,4 @@ fn check_header(bytes: &[u8], source: &str) -> Result<[(usize, usize); SECTION_C
 
 #[cfg(test)]
 #[path = "index_tests.rs"]
-mod tests;
+pub(crate) mod tests;

@@ -41,7 +41,7 @@ fn sentinel_rule(table: &str, logic: Expr) -> Rule {
 }
 
 /// Four rules: two Sigma (one deprecated), one Sentinel, one Sigma rule without techniques.
-fn sample_rules() -> Vec<(String, Rule)> {
+pub(crate) fn sample_rules() -> Vec<(String, Rule)> {
     let vpn_sigma = with_meta(
         sigma_rule(
             "firewall",
@@ -92,7 +92,7 @@ fn sample_rules() -> Vec<(String, Rule)> {
     ]
 }
 
-fn build(rules: &[(String, Rule)]) -> Vec<u8> {
+pub(crate) fn build(rules: &[(String, Rule)]) -> Vec<u8> {
     let mut builder = IndexBuilder::new(Taxonomy::builtin());
     builder.add_input("sample");
     for (path, rule) in rules {
@@ -101,7 +101,7 @@ fn build(rules: &[(String, Rule)]) -> Vec<u8> {
     builder.finish()
 }
 
-fn load(bytes: Vec<u8>) -> Index {
+pub(crate) fn load(bytes: Vec<u8>) -> Index {
     match Index::from_bytes(Cow::Owned(bytes), None) {
         Ok(index) => index,
         Err(error) => panic!("sample index does not load: {error}"),
