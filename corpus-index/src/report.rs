@@ -134,7 +134,11 @@ struct FieldTally {
 }
 
 /// Computes the report for `technique` (case-insensitive, sub-techniques included).
-pub fn technique_report(index: &Index, technique: &str, options: &ReportOptions) -> TechniqueReport {
+pub fn technique_report(
+    index: &Index,
+    technique: &str,
+    options: &ReportOptions,
+) -> TechniqueReport {
     let technique = technique.trim().to_uppercase();
     let rules = index.technique_rules(&technique, options.include_deprecated);
 
@@ -288,7 +292,9 @@ fn rule_rows(index: &Index, rules: &[RuleId]) -> Vec<VendorRules> {
         }
     }
     for group in &mut groups {
-        group.rules.sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.path.cmp(&b.path)));
+        group
+            .rules
+            .sort_by(|a, b| a.title.cmp(&b.title).then_with(|| a.path.cmp(&b.path)));
     }
     groups.retain(|group| !group.rules.is_empty());
     groups
@@ -346,13 +352,20 @@ fn deprecated_note(report: &TechniqueReport) -> &'static str {
 
 /// Escapes text for a Markdown table cell.
 fn md_cell(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('|', "\\|").replace('`', "\\`");
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('`', "\\`");
     escaped.replace(['\n', '\r'], " ")
 }
 
 fn render_markdown(report: &TechniqueReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}: detection rules in the corpus\n", report.technique);
+    let _ = writeln!(
+        out,
+        "# {}: detection rules in the corpus\n",
+        report.technique
+    );
     let _ = writeln!(
         out,
         "{} rules from `{}`. {}\n",
@@ -380,7 +393,9 @@ fn render_markdown(report: &TechniqueReport) -> String {
     }
 
     out.push_str("\n## Top indicator values\n\n");
-    out.push_str("| field | operator | value | rules here | corpus reach |\n|---|---|---|---:|---:|\n");
+    out.push_str(
+        "| field | operator | value | rules here | corpus reach |\n|---|---|---|---:|---:|\n",
+    );
     for row in &report.top_indicators {
         let _ = writeln!(
             out,
@@ -408,10 +423,20 @@ fn render_markdown(report: &TechniqueReport) -> String {
 
     out.push_str("\n## Rules\n");
     for group in &report.rules {
-        let _ = writeln!(out, "\n### {} ({})\n", vendor_label(group.vendor), group.rules.len());
+        let _ = writeln!(
+            out,
+            "\n### {} ({})\n",
+            vendor_label(group.vendor),
+            group.rules.len()
+        );
         for rule in &group.rules {
             let deprecated = if rule.deprecated { " (deprecated)" } else { "" };
-            let _ = writeln!(out, "- {}{deprecated}: `{}`", md_cell(&rule.title), md_cell(&rule.path));
+            let _ = writeln!(
+                out,
+                "- {}{deprecated}: `{}`",
+                md_cell(&rule.title),
+                md_cell(&rule.path)
+            );
         }
     }
     out
@@ -422,7 +447,11 @@ fn vendor_rows(report: &TechniqueReport) -> Vec<(&'static str, u32)> {
     Vendor::ALL
         .iter()
         .map(|vendor| {
-            let count = report.rules_per_vendor.get(vendor.name()).copied().unwrap_or(0);
+            let count = report
+                .rules_per_vendor
+                .get(vendor.name())
+                .copied()
+                .unwrap_or(0);
             (vendor.name(), count)
         })
         .collect()
@@ -513,7 +542,10 @@ fn render_html(report: &TechniqueReport) -> String {
     }
     out.push_str("</table>\n");
 
-    let max_here = report.top_indicators.first().map_or(0, |row| row.rules_here);
+    let max_here = report
+        .top_indicators
+        .first()
+        .map_or(0, |row| row.rules_here);
     out.push_str("<h2>Top indicator values</h2>\n<table><tr><th>field</th><th>operator</th><th>value</th><th>rules here</th><th></th><th>corpus reach</th></tr>\n");
     for row in &report.top_indicators {
         let _ = writeln!(
@@ -529,7 +561,10 @@ fn render_html(report: &TechniqueReport) -> String {
     }
     out.push_str("</table>\n");
 
-    let max_excluding = report.exclusions.first().map_or(0, |row| row.rules_excluding);
+    let max_excluding = report
+        .exclusions
+        .first()
+        .map_or(0, |row| row.rules_excluding);
     out.push_str("<h2>Exclusions</h2>\n<table><tr><th>field</th><th>operator</th><th>value</th><th>rules excluding</th><th></th></tr>\n");
     for row in &report.exclusions {
         let _ = writeln!(
@@ -576,7 +611,8 @@ pub fn is_technique_id(text: &str) -> bool {
         Some((main, sub)) => (main, Some(sub)),
         None => (digits, None),
     };
-    let all_digits = |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    let all_digits =
+        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
     all_digits(main, 4) && sub.is_none_or(|sub| all_digits(sub, 3))
 }
 

@@ -51,7 +51,10 @@ fn indicator_reach_exceeds_technique_count() {
         .top_indicators
         .iter()
         .find(|row| row.field == "destination.port");
-    assert_eq!(port.map(|row| (row.rules_here, row.corpus_reach)), Some((1, 2)));
+    assert_eq!(
+        port.map(|row| (row.rules_here, row.corpus_reach)),
+        Some((1, 2))
+    );
 }
 
 #[test]
@@ -67,10 +70,16 @@ fn markdown_and_html_show_counts() {
     let report = sample_report(false);
     let markdown = render(&report, ReportFormat::Markdown);
     assert!(markdown.contains("| Sentinel | 1 |"), "{markdown}");
-    assert!(markdown.contains("| source.ip | cidr_match | 10.0.0.0/8 | 2 |"), "{markdown}");
+    assert!(
+        markdown.contains("| source.ip | cidr_match | 10.0.0.0/8 | 2 |"),
+        "{markdown}"
+    );
     let html = render(&report, ReportFormat::Html);
     assert!(html.contains("<tr data-vendor=\"sentinel\"><td>Sentinel</td><td class=\"num\">1</td>"));
-    assert!(!html.contains("http://") && !html.contains("https://"), "page must not fetch");
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "page must not fetch"
+    );
 }
 
 #[test]
