@@ -43,7 +43,7 @@ pub const SECTION_COUNT: usize = 9;
 
 /// u32 words per record of each record section.
 pub const RULE_WORDS: usize = 14;
-pub const INDICATOR_WORDS: usize = 7;
+pub const INDICATOR_WORDS: usize = 4;
 pub const TECHNIQUE_WORDS: usize = 3;
 pub const SOURCE_WORDS: usize = 4;
 pub const FIELD_WORDS: usize = 9;

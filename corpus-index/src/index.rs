@@ -402,40 +402,57 @@ impl Index {
 
     /// Finds the indicator (concept, op, value); `value` is the normalized value.
     pub fn indicator(&self, concept: &str, op: Op, value: &str) -> Option<IndicatorId> {
-        let concept = self.string_id(concept)?;
+        let field = self.find_field(concept)?;
         let value = self.string_id(value)?;
-        let key = (concept, u32::from(op_code(op)), value);
-        let (mut low, mut high) = (0usize, self.indicator_count());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            let record = self.record(Section::Indicators, INDICATOR_WORDS, middle);
-            match (record.get(0), record.get(2), record.get(1)).cmp(&key) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return Some(IndicatorId(middle as u32)),
-            }
-        }
-        None
+        let (first, end) = self.field_indicator_range(field);
+        let key = (u32::from(op_code(op)), value);
+        let position = first
+            + partition(end.saturating_sub(first), |offset| {
+                self.indicator_sort_key(first + offset) < key
+            });
+        (position < end && self.indicator_sort_key(position) == key)
+            .then_some(IndicatorId(position as u32))
+    }
+
+    /// (operator code, value id) of an indicator, its order inside its concept's run.
+    fn indicator_sort_key(&self, position: usize) -> (u32, u32) {
+        let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
+        (record.get(1) & 0xff, record.get(0))
+    }
+
+    /// The run `first..end` of indicators of a field record.
+    fn field_indicator_range(&self, field: usize) -> (usize, usize) {
+        let record = self.record(Section::Fields, FIELD_WORDS, field);
+        let end = (record.get(2) as usize).min(self.indicator_count());
+        ((record.get(1) as usize).min(end), end)
     }
 
     /// The (concept, op, value) of an indicator.
     pub fn indicator_key(&self, indicator: IndicatorId) -> Option<(&str, Op, &str)> {
-        if indicator.0 as usize >= self.indicator_count() {
+        let position = indicator.0 as usize;
+        if position >= self.indicator_count() {
             return None;
         }
-        let record = self.record(Section::Indicators, INDICATOR_WORDS, indicator.0 as usize);
-        let op = op_from_code(record.get(2))?;
-        Some((self.string(record.get(0)), op, self.string(record.get(1))))
+        // The field whose run holds the indicator: the last field starting at or before it.
+        let field = partition(self.field_count(), |field| {
+            self.record(Section::Fields, FIELD_WORDS, field).get(1) as usize <= position
+        })
+        .checked_sub(1)?;
+        let concept = self.record(Section::Fields, FIELD_WORDS, field).get(0);
+        let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
+        let op = op_from_code(record.get(1) & 0xff)?;
+        Some((self.string(concept), op, self.string(record.get(0))))
     }
 
     fn indicator_rules(&self, indicator: IndicatorId) -> Words<'_> {
         let record = self.record(Section::Indicators, INDICATOR_WORDS, indicator.0 as usize);
-        self.pool(record.get(3), record.get(4))
+        self.pool(record.get(2), record.get(3))
     }
 
     fn indicator_excluding_rules(&self, indicator: IndicatorId) -> Words<'_> {
         let record = self.record(Section::Indicators, INDICATOR_WORDS, indicator.0 as usize);
-        self.pool(record.get(5), record.get(6))
+        let start = record.get(2).saturating_add(record.get(3));
+        self.pool(start, record.get(1) >> 8)
     }
 
     /// The corpus reach of an indicator: active rules that check it anywhere. Zero when the

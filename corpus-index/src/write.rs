@@ -12,8 +12,10 @@
 //!   count of kind and value), indicators (pool start, count; each entry is the indicator
 //!   number with [`FLAG_POSITIVE`], [`FLAG_NEGATED`], [`FLAG_EXCLUSION`] in the top bits),
 //!   predicate-set hash (low, high), syntax error count.
-//! - indicator: concept, value, operator code, rules (pool start, count), excluding rules
-//!   (pool start, count). Sorted by (concept, operator, value) string ids.
+//! - indicator: value, operator code | excluding-rule count << 8, pool start, rule count.
+//!   The pool holds the rules that check it, then the rules that exclude it. Sorted by
+//!   (concept, operator, value) string ids; the concept is not stored, because the field
+//!   records give each concept's run of indicators.
 //! - technique: id string, rules (pool start, count). Sorted by id.
 //! - data source: kind code, value, rules (pool start, count). Sorted.
 //! - field: concept, first indicator, end indicator, rules (pool start, count), written names
@@ -289,15 +291,14 @@ impl Sections {
         let mut fields: BTreeMap<u32, FieldAggregate> = BTreeMap::new();
         for (number, ((concept, op, value), (rules, excluding))) in postings.iter().enumerate() {
             let (rules_start, rules_count) = pool.push(rules);
-            let (excluding_start, excluding_count) = pool.push(excluding);
+            pool.push(excluding);
+            // 24 bits hold the excluding count: more than 16 million rules is out of scope.
+            let excluding_count = to_u32(excluding.len()).min(0x00ff_ffff);
             indicators.extend_from_slice(&[
-                *concept,
                 *value,
-                *op,
+                *op | (excluding_count << 8),
                 rules_start,
                 rules_count,
-                excluding_start,
-                excluding_count,
             ]);
             let field = fields.entry(*concept).or_insert_with(|| FieldAggregate {
                 first_indicator: to_u32(number),
