@@ -42,11 +42,11 @@ pub struct BuildReport {
 pub enum BuildError {
     #[error("input {path} does not exist; pass folders or files that hold rules")]
     InputNotFound { path: PathBuf },
-    #[error("cannot list folder {path}: {source}; check its permissions")]
+    #[error("cannot list folder {path}: {error}; check its permissions")]
     ListFolder {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Shown in the message rather than as an error source, so it is printed once.
+        error: std::io::Error,
     },
     #[error(
         "no rule files found in {inputs}; expected Sigma, Sentinel, Splunk, Elastic or Panther \
@@ -171,9 +171,9 @@ fn walk_folder(folder: &Path, depth: usize, found: &mut Vec<PathBuf>) -> Result<
     if depth > MAX_FOLDER_DEPTH {
         return Ok(());
     }
-    let entries = std::fs::read_dir(folder).map_err(|source| BuildError::ListFolder {
+    let entries = std::fs::read_dir(folder).map_err(|error| BuildError::ListFolder {
         path: folder.to_path_buf(),
-        source,
+        error,
     })?;
     for entry in entries.flatten() {
         let path = entry.path();

@@ -55,11 +55,11 @@ pub const META_WORDS: usize = 20;
 /// Why an index file could not be loaded. Every message names the file and the next step.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("cannot read index file {path}: {source}; check the path given to --index")]
+    #[error("cannot read index file {path}: {error}; check the path given to --index")]
     Io {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        /// Shown in the message rather than as an error source, so it is printed once.
+        error: std::io::Error,
     },
     #[error(
         "{path} is not a RuleLens index (wrong magic bytes); build one with `rulelens index build`"

@@ -136,9 +136,9 @@ pub struct Index {
 impl Index {
     /// Reads an index file.
     pub fn load(path: &Path) -> Result<Index, IndexError> {
-        let bytes = std::fs::read(path).map_err(|source| IndexError::Io {
+        let bytes = std::fs::read(path).map_err(|error| IndexError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Index::from_bytes(Cow::Owned(bytes), Some(path))
     }
@@ -158,6 +158,12 @@ impl Index {
         };
         index.check_sections()?;
         Ok(index)
+    }
+
+    /// Renames the source shown in messages and reports, for an index built in memory.
+    pub fn with_source(mut self, source: &str) -> Index {
+        self.source = source.to_owned();
+        self
     }
 
     /// Where the index came from, for messages.
@@ -377,6 +383,13 @@ impl Index {
             .collect()
     }
 
+    /// The hash of a rule's predicate set, `None` for a rule without predicates.
+    pub fn rule_predicate_hash(&self, rule: RuleId) -> Option<u64> {
+        let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
+        let hash = u64::from(record.get(11)) | (u64::from(record.get(12)) << 32);
+        (hash != 0).then_some(hash)
+    }
+
     /// Counts the rules of a sorted posting list per vendor.
     fn count_by_vendor(&self, rules: Words<'_>, include_deprecated: bool) -> VendorCounts {
         let mut counts = [0u32; 5];
@@ -403,9 +416,8 @@ impl Index {
     /// Finds the indicator (concept, op, value); `value` is the normalized value.
     pub fn indicator(&self, concept: &str, op: Op, value: &str) -> Option<IndicatorId> {
         let field = self.find_field(concept)?;
-        let value = self.string_id(value)?;
         let (first, end) = self.field_indicator_range(field);
-        let key = (u32::from(op_code(op)), value);
+        let key = (u32::from(op_code(op)), value.as_bytes());
         let position = first
             + partition(end.saturating_sub(first), |offset| {
                 self.indicator_sort_key(first + offset) < key
@@ -414,10 +426,11 @@ impl Index {
             .then_some(IndicatorId(position as u32))
     }
 
-    /// (operator code, value id) of an indicator, its order inside its concept's run.
-    fn indicator_sort_key(&self, position: usize) -> (u32, u32) {
+    /// (operator code, value) of an indicator, its order inside its concept's run; value ids
+    /// follow string order, so comparing the strings gives the stored order.
+    fn indicator_sort_key(&self, position: usize) -> (u32, &[u8]) {
         let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
-        (record.get(1) & 0xff, record.get(0))
+        (record.get(1) & 0xff, self.string_bytes(record.get(0)))
     }
 
     /// The run `first..end` of indicators of a field record.
@@ -513,19 +526,15 @@ impl Index {
         self.words(Section::Fields).len() / FIELD_WORDS
     }
 
+    /// The field record of `concept`, found by comparing names directly: fields are far fewer
+    /// than strings, so this is shorter than a search of the string table.
     fn find_field(&self, concept: &str) -> Option<usize> {
-        let concept = self.string_id(concept)?;
-        let (mut low, mut high) = (0usize, self.field_count());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            let found = self.record(Section::Fields, FIELD_WORDS, middle).get(0);
-            match found.cmp(&concept) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return Some(middle),
-            }
-        }
-        None
+        let needle = concept.as_bytes();
+        let name = |field: usize| {
+            self.string_bytes(self.record(Section::Fields, FIELD_WORDS, field).get(0))
+        };
+        let position = partition(self.field_count(), |field| name(field) < needle);
+        (position < self.field_count() && name(position) == needle).then_some(position)
     }
 
     /// The concepts the index has statistics for, in name order.
@@ -535,19 +544,27 @@ impl Index {
             .collect()
     }
 
+    /// The names `concept` is written as, with the number of rules using each.
+    pub fn field_written_names(&self, concept: &str) -> Vec<(&str, u32)> {
+        let Some(field) = self.find_field(concept) else {
+            return Vec::new();
+        };
+        let record = self.record(Section::Fields, FIELD_WORDS, field);
+        let names = self.pool(record.get(5), record.get(6).saturating_mul(2));
+        (0..names.len() / 2)
+            .map(|pair| (self.string(names.get(pair * 2)), names.get(pair * 2 + 1)))
+            .collect()
+    }
+
     /// Statistics of one field concept (or unmapped field name); `limit` caps the value lists.
     pub fn field_stats(&self, concept: &str, limit: usize) -> Option<FieldStats> {
         let field = self.find_field(concept)?;
         let record = self.record(Section::Fields, FIELD_WORDS, field);
         let rules = self.count_by_vendor(self.pool(record.get(3), record.get(4)), false);
-        let names = self.pool(record.get(5), record.get(6).saturating_mul(2));
-        let mut written_names: Vec<(String, u32)> = (0..names.len() / 2)
-            .map(|pair| {
-                (
-                    self.string(names.get(pair * 2)).to_owned(),
-                    names.get(pair * 2 + 1),
-                )
-            })
+        let mut written_names: Vec<(String, u32)> = self
+            .field_written_names(concept)
+            .into_iter()
+            .map(|(name, rules)| (name.to_owned(), rules))
             .collect();
         written_names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         let ops = self.pool(record.get(7), record.get(8).saturating_mul(2));

@@ -317,3 +317,29 @@ fn missing_file_error_names_path() {
     let message = error.map(|e: IndexError| e.to_string()).unwrap_or_default();
     assert!(message.contains("/nonexistent/x.rlidx"), "{message}");
 }
+
+#[test]
+fn merged_index_round_trips() {
+    let original = build(&sample_rules());
+    let index = load(original.clone());
+    let mut builder = IndexBuilder::new(Taxonomy::builtin());
+    builder.add_index(&index);
+    assert!(
+        builder.finish() == original,
+        "re-adding an index changed its bytes"
+    );
+}
+
+#[test]
+fn merged_indexes_add_counts() {
+    let index = load(build(&sample_rules()));
+    let mut builder = IndexBuilder::new(Taxonomy::builtin());
+    builder.add_index(&index);
+    builder.add_index(&index);
+    let merged = load(builder.finish());
+    assert_eq!(merged.rule_count(), 8);
+    assert_eq!(merged.reach("destination.port", Op::Eq, "443"), 4);
+    assert_eq!(merged.build_inputs(), vec!["sample", "sample"]);
+    let names = merged.field_written_names("source.ip");
+    assert!(names.contains(&("src_ip", 4)), "{names:?}");
+}

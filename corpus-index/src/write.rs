@@ -30,6 +30,7 @@ use crate::format::{
     checksum, code_of, vendor_code, Section, FORMATS, FORMAT_VERSION, HEADER_LEN, LANGUAGES, MAGIC,
     META_WORDS, SECTION_COUNT, SOURCE_KINDS,
 };
+use crate::index::{Index, RuleId};
 use crate::indicator::{op_code, predicate_set_hash, rule_indicators, IndicatorKey};
 use crate::taxonomy::Taxonomy;
 use rulelens_syntax::{Rule, Vendor};
@@ -67,6 +68,9 @@ pub struct IndexBuilder<'t> {
     taxonomy: &'t Taxonomy,
     inputs: Vec<String>,
     rules: Vec<PendingRule>,
+    /// Rule counts per (concept, written name) carried over from merged indexes, which keep
+    /// the counts but not the names of each rule.
+    merged_names: BTreeMap<(String, String), u32>,
     files_seen: usize,
     files_skipped: usize,
 }
@@ -77,6 +81,7 @@ impl<'t> IndexBuilder<'t> {
             taxonomy,
             inputs: Vec::new(),
             rules: Vec::new(),
+            merged_names: BTreeMap::new(),
             files_seen: 0,
             files_skipped: 0,
         }
@@ -90,6 +95,28 @@ impl<'t> IndexBuilder<'t> {
     pub fn set_file_counts(&mut self, seen: usize, skipped: usize) {
         self.files_seen = seen;
         self.files_skipped = skipped;
+    }
+
+    /// Adds every rule of an existing index, so a user's index can be combined with the
+    /// default one. Build inputs and file counts add up.
+    pub fn add_index(&mut self, index: &Index) {
+        for input in index.build_inputs() {
+            self.add_input(input);
+        }
+        let (seen, skipped) = index.build_file_counts();
+        self.files_seen += seen as usize;
+        self.files_skipped += skipped as usize;
+        for rule in index.rule_ids() {
+            if let Some(pending) = pending_from_index(index, rule) {
+                self.rules.push(pending);
+            }
+        }
+        for concept in index.field_concepts() {
+            for (name, rules) in index.field_written_names(concept) {
+                let key = (concept.to_owned(), name.to_owned());
+                *self.merged_names.entry(key).or_default() += rules;
+            }
+        }
     }
 
     /// Adds the rule found as document `document` of the file recorded as `path`.
@@ -165,6 +192,51 @@ impl<'t> IndexBuilder<'t> {
     }
 }
 
+/// Rebuilds the pending form of an indexed rule.
+fn pending_from_index(index: &Index, rule: RuleId) -> Option<PendingRule> {
+    let info = index.rule(rule)?;
+    let format = info.format?;
+    let mut indicators = BTreeMap::new();
+    for entry in index.rule_indicators(rule) {
+        let (concept, op, value) = index.indicator_key(entry.indicator)?;
+        let mut flags = 0;
+        if entry.positive {
+            flags |= FLAG_POSITIVE;
+        }
+        if entry.negated {
+            flags |= FLAG_NEGATED;
+        }
+        if entry.exclusion {
+            flags |= FLAG_EXCLUSION;
+        }
+        indicators.insert(IndicatorKey::new(concept, op, value), flags);
+    }
+    Some(PendingRule {
+        path: info.path.to_owned(),
+        document: info.document,
+        title: info.title.to_owned(),
+        id: info.rule_id.to_owned(),
+        format: code_of(&FORMATS, format),
+        vendor: vendor_code(format.vendor()),
+        language: info.language.map_or(u32::MAX, |l| code_of(&LANGUAGES, l)),
+        deprecated: info.deprecated,
+        techniques: index
+            .rule_techniques(rule)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        sources: index
+            .rule_data_sources(rule)
+            .into_iter()
+            .map(|(kind, value)| (code_of(&SOURCE_KINDS, kind), value.to_owned()))
+            .collect(),
+        indicators,
+        names: BTreeSet::new(),
+        predicate_hash: index.rule_predicate_hash(rule),
+        syntax_errors: info.syntax_errors,
+    })
+}
+
 /// The sorted, unique strings of the index; a string's id is its position.
 struct StringTable {
     strings: Vec<String>,
@@ -191,6 +263,10 @@ impl StringTable {
                 set.insert(concept);
                 set.insert(name);
             }
+        }
+        for (concept, name) in builder.merged_names.keys() {
+            set.insert(concept);
+            set.insert(name);
         }
         StringTable {
             strings: set.into_iter().map(str::to_owned).collect(),
@@ -371,6 +447,11 @@ impl Sections {
             ]);
         }
 
+        for ((concept, name), rules) in &builder.merged_names {
+            let field = fields.entry(strings.id(concept)).or_default();
+            *field.names.entry(strings.id(name)).or_default() += rules;
+        }
+
         Sections {
             rules: rule_words,
             indicators,
@@ -403,7 +484,15 @@ fn posting_records(
 
 fn field_records(fields: BTreeMap<u32, FieldAggregate>, pool: &mut Pool) -> Vec<u32> {
     let mut words = Vec::new();
-    for (concept, field) in fields {
+    // A field without indicators gets an empty run where the previous one ended, so that run
+    // starts never decrease; the reader relies on that to find an indicator's field.
+    let mut previous_end = 0;
+    for (concept, mut field) in fields {
+        if field.end_indicator == 0 {
+            field.first_indicator = previous_end;
+            field.end_indicator = previous_end;
+        }
+        previous_end = field.end_indicator;
         let rules: Vec<u32> = field.rules.into_iter().collect();
         let names: Vec<u32> = field.names.into_iter().flat_map(|(n, c)| [n, c]).collect();
         let ops: Vec<u32> = field

@@ -3,8 +3,10 @@
 
 use anyhow::{bail, Context};
 use rulelens_corpus::format::{language_name, FORMAT_VERSION};
+use rulelens_corpus::write::IndexBuilder;
 use rulelens_corpus::{build_index, default_index, FieldSystem, Index, Taxonomy};
 use rulelens_syntax::Vendor;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -48,6 +50,9 @@ pub struct FieldsArgs {
     /// The index file to count rules in; without it the embedded default index is used.
     #[arg(long, value_name = "FILE")]
     pub index: Option<PathBuf>,
+    /// An index file to add to the default one (or to --index); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub add_index: Vec<PathBuf>,
     /// How many of the most used field names to check for a mapping.
     #[arg(long, value_name = "N", default_value_t = 300)]
     pub top: usize,
@@ -78,15 +83,29 @@ impl std::ops::Deref for LoadedIndex {
     }
 }
 
-/// Loads `path`, or the embedded default index when `path` is `None`.
-pub fn load_index(path: Option<&Path>) -> anyhow::Result<LoadedIndex> {
-    match path {
-        Some(path) => Ok(LoadedIndex::File(Box::new(Index::load(path)?))),
+/// Loads `path`, or the embedded default index when `path` is `None`, and merges the
+/// indexes in `added` into it.
+pub fn load_index(path: Option<&Path>, added: &[PathBuf]) -> anyhow::Result<LoadedIndex> {
+    let base = match path {
+        Some(path) => LoadedIndex::File(Box::new(Index::load(path)?)),
         None => match default_index() {
-            Ok(index) => Ok(LoadedIndex::Default(index)),
+            Ok(index) => LoadedIndex::Default(index),
             Err(error) => bail!("{error}"),
         },
+    };
+    if added.is_empty() {
+        return Ok(base);
     }
+    let mut builder = IndexBuilder::new(Taxonomy::builtin());
+    builder.add_index(&base);
+    for path in added {
+        builder.add_index(&Index::load(path)?);
+    }
+    let mut names = vec![base.source().to_owned()];
+    names.extend(added.iter().map(|path| path.display().to_string()));
+    let merged = Index::from_bytes(Cow::Owned(builder.finish()), None)?;
+    let merged = merged.with_source(&names.join(" + "));
+    Ok(LoadedIndex::File(Box::new(merged)))
 }
 
 fn run_build(args: &BuildArgs) -> anyhow::Result<()> {
@@ -144,7 +163,7 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 }
 
 fn run_info(args: &InfoArgs) -> anyhow::Result<()> {
-    let index = load_index(args.file.as_deref())?;
+    let index = load_index(args.file.as_deref(), &[])?;
     let mut per_vendor: BTreeMap<(usize, &str), (u32, u32)> = BTreeMap::new();
     let mut per_language: BTreeMap<&str, u32> = BTreeMap::new();
     for rule in index.rule_ids() {
@@ -209,7 +228,7 @@ struct NameUse<'a> {
 }
 
 fn run_fields(args: &FieldsArgs) -> anyhow::Result<()> {
-    let index = load_index(args.index.as_deref())?;
+    let index = load_index(args.index.as_deref(), &args.add_index)?;
     let taxonomy = Taxonomy::builtin();
     let mut out = std::io::stdout().lock();
 

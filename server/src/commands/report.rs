@@ -24,6 +24,9 @@ pub struct ReportArgs {
     /// Read this index file in place of the embedded default index.
     #[arg(long, value_name = "FILE")]
     pub index: Option<PathBuf>,
+    /// An index file to add to the default one (or to --index); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub add_index: Vec<PathBuf>,
 }
 
 pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
@@ -39,7 +42,7 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
             args.technique
         );
     }
-    let index = load_index(args.index.as_deref())?;
+    let index = load_index(args.index.as_deref(), &args.add_index)?;
     let options = ReportOptions {
         include_deprecated: args.include_deprecated,
         ..ReportOptions::default()
