@@ -23,7 +23,7 @@ pub struct SkippedFile {
     pub reason: String,
 }
 
-/// What a build read, for `rulelens index build` to print.
+/// Counts and skipped files of a build, for `rulelens index build` to print.
 #[derive(Clone, Debug, Default)]
 pub struct BuildReport {
     pub files_seen: usize,
@@ -37,7 +37,7 @@ pub struct BuildReport {
     pub skipped: Vec<SkippedFile>,
 }
 
-/// Why a build could not produce an index at all.
+/// An error that stops a build before it writes an index.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     #[error("input {path} does not exist; pass folders or files that hold rules")]
@@ -122,7 +122,7 @@ pub fn build_index(
     Ok((builder.finish(), report))
 }
 
-/// The name an input is recorded under: its last path component.
+/// Returns the name an input is recorded under: its last path component.
 fn input_name(input: &Path) -> String {
     let resolved = std::fs::canonicalize(input).unwrap_or_else(|_| input.to_path_buf());
     resolved.file_name().map_or_else(

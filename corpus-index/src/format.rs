@@ -6,7 +6,7 @@
 //! header   magic "RLIDX\0\r\n" (8 bytes), format version u32, section count u32,
 //!          payload length u64, payload checksum u64
 //! payload  section table: one (offset u32, length u32) per section, offsets from the payload
-//!          start; then the sections, each a run of u32 words except the string bytes
+//!          start. Then the sections, each a run of u32 words except the string bytes
 //! ```
 //!
 //! The sections are, in order: strings (count, count+1 offsets, then UTF-8 bytes, sorted and
@@ -52,7 +52,7 @@ pub const DUPLICATE_WORDS: usize = 3;
 /// Words of the metadata section before the build inputs.
 pub const META_WORDS: usize = 20;
 
-/// Why an index file could not be loaded. Every message names the file and the next step.
+/// An error loading an index file. Every message names the file and the next step.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("cannot read index file {path}: {error}; check the path given to --index")]
@@ -104,7 +104,7 @@ pub(crate) fn source_name(path: Option<&Path>) -> String {
     )
 }
 
-/// A 64-bit checksum over the payload, reading 8 bytes per step so that verifying the embedded
+/// Computes a 64-bit checksum over the payload, reading 8 bytes per step so that verifying the embedded
 /// index stays far below a millisecond per megabyte. Not cryptographic: it catches truncation,
 /// bit rot and edits, not tampering.
 pub fn checksum(bytes: &[u8]) -> u64 {

@@ -3,7 +3,7 @@
 //! Loading checks the header, the checksum and the section bounds, then reads records in
 //! place from the bytes: nothing is deserialized up front, so loading costs one pass of the
 //! checksum. Every read goes through bounds-checked accessors, so a file that passed the
-//! checksum but is inconsistent yields empty answers, never a panic.
+//! checksum but is inconsistent yields empty results, never a panic.
 //!
 //! Counts leave out deprecated rules unless a query says otherwise. A rule's [`RuleId`] is its
 //! position in the file, where rules are ordered by (deprecated, vendor, path).
@@ -46,7 +46,7 @@ impl VendorCounts {
     }
 }
 
-/// How widely the corpus uses one indicator.
+/// The corpus use of one indicator.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Reach {
     /// Distinct rules that check the indicator anywhere in their logic.
@@ -64,7 +64,7 @@ pub struct IndicatorCount {
     pub rules: u32,
 }
 
-/// What the corpus does with one field concept.
+/// Corpus statistics of one field concept.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldStats {
     pub concept: String,
@@ -109,7 +109,7 @@ pub struct RuleIndicatorEntry {
     pub exclusion: bool,
 }
 
-/// What a rule is described by when its peers are looked up.
+/// The description of a rule whose peers are looked up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeerQuery<'q> {
     pub techniques: Vec<&'q str>,
@@ -446,7 +446,7 @@ impl Index {
         if position >= self.indicator_count() {
             return None;
         }
-        // The field whose run holds the indicator: the last field starting at or before it.
+        // The field whose run contains the indicator: the last field starting at or before it.
         let field = partition(self.field_count(), |field| {
             self.record(Section::Fields, FIELD_WORDS, field).get(1) as usize <= position
         })
@@ -468,8 +468,8 @@ impl Index {
         self.pool(start, record.get(1) >> 8)
     }
 
-    /// The corpus reach of an indicator: active rules that check it anywhere. Zero when the
-    /// corpus never checks it.
+    /// Counts the corpus reach of an indicator: active rules that check it anywhere. Zero when
+    /// the corpus never checks it.
     pub fn reach(&self, concept: &str, op: Op, value: &str) -> u32 {
         match self.indicator(concept, op, value) {
             Some(indicator) => self.reach_of(indicator, false).rules.total(),
@@ -526,7 +526,7 @@ impl Index {
         self.words(Section::Fields).len() / FIELD_WORDS
     }
 
-    /// The field record of `concept`, found by comparing names directly: fields are far fewer
+    /// Finds the field record of `concept` by comparing names directly: fields are far fewer
     /// than strings, so this is shorter than a search of the string table.
     fn find_field(&self, concept: &str) -> Option<usize> {
         let needle = concept.as_bytes();

@@ -13,7 +13,7 @@
 //!   number with [`FLAG_POSITIVE`], [`FLAG_NEGATED`], [`FLAG_EXCLUSION`] in the top bits),
 //!   predicate-set hash (low, high), syntax error count.
 //! - indicator: value, operator code | excluding-rule count << 8, pool start, rule count.
-//!   The pool holds the rules that check it, then the rules that exclude it. Sorted by
+//!   The pool lists the rules that check it, then the rules that exclude it. Sorted by
 //!   (concept, operator, value) string ids; the concept is not stored, because the field
 //!   records give each concept's run of indicators.
 //! - technique: id string, rules (pool start, count). Sorted by id.
@@ -484,8 +484,8 @@ fn posting_records(
 
 fn field_records(fields: BTreeMap<u32, FieldAggregate>, pool: &mut Pool) -> Vec<u32> {
     let mut words = Vec::new();
-    // A field without indicators gets an empty run where the previous one ended, so that run
-    // starts never decrease; the reader relies on that to find an indicator's field.
+    // A field without indicators gets an empty run where the previous one ended. Run starts
+    // then never decrease, which the reader relies on to find an indicator's field.
     let mut previous_end = 0;
     for (concept, mut field) in fields {
         if field.end_indicator == 0 {

@@ -98,12 +98,12 @@ fn html_report_renders_vendor_counts() {
     for (vendor, count) in &report.rules_per_vendor {
         let row = format!("<tr data-vendor=\"{vendor}\">");
         let cell = format!("<td class=\"num\">{count}</td>");
-        let shown = dom
+        let row_shows_count = dom
             .split(&row)
             .nth(1)
             .and_then(|rest| rest.split("</tr>").next())
             .is_some_and(|row_html| row_html.contains(&cell));
-        assert!(shown, "page does not show {count} {vendor} rules");
+        assert!(row_shows_count, "page does not show {count} {vendor} rules");
     }
 
     let screenshot = screenshot_path();

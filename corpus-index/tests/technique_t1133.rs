@@ -1,8 +1,8 @@
 //! `rulelens report T1133` on the default index built from the real corpus.
 //!
-//! The expected per-vendor counts come from the corpus README, which counts rules by their own
-//! ATT&CK fields: Sigma 20, Elastic 22 active, Splunk 34, Sentinel 171 (95 analytic and 76
-//! hunting), Panther 4.
+//! The expected per-vendor counts are the rules tagged with T1133 in their own ATT&CK fields,
+//! as counted when the corpus was collected: Sigma 20, Elastic 22 active, Splunk 34, Sentinel
+//! 171 (95 analytic and 76 hunting), Panther 4.
 
 use rulelens_corpus::default_index;
 use rulelens_corpus::report::{render, technique_report, ReportFormat, ReportOptions};
@@ -60,7 +60,7 @@ fn t1133_panther_count() {
     assert_eq!(vendor_count(&t1133_json(), "panther"), 0);
 }
 
-/// (value, rules excluding) of the exclusions on the source-address concept.
+/// The values excluded on the source-address concept.
 fn source_ip_exclusions(report: &Value) -> Vec<String> {
     let rows = report["exclusions"].as_array().cloned().unwrap_or_default();
     rows.iter()
