@@ -248,15 +248,22 @@ fn run_fields(args: &FieldsArgs) -> anyhow::Result<()> {
         }
     }
 
+    let mut concepts: Vec<(u32, &str, Vec<String>)> = taxonomy
+        .concepts()
+        .map(|id| {
+            let concept = taxonomy.concept_name(id);
+            let aliases: Vec<String> = taxonomy
+                .aliases(id)
+                .iter()
+                .map(|alias| alias_text(alias.system, &alias.context, &alias.field))
+                .collect();
+            let rules = concept_rules.get(concept).copied().unwrap_or(0);
+            (rules, concept, aliases)
+        })
+        .collect();
+    concepts.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     writeln!(out, "concept\trules\taliases")?;
-    for id in taxonomy.concepts() {
-        let concept = taxonomy.concept_name(id);
-        let aliases: Vec<String> = taxonomy
-            .aliases(id)
-            .iter()
-            .map(|alias| alias_text(alias.system, &alias.context, &alias.field))
-            .collect();
-        let rules = concept_rules.get(concept).copied().unwrap_or(0);
+    for (rules, concept, aliases) in &concepts {
         writeln!(out, "{concept}\t{rules}\t{}", aliases.join(" "))?;
     }
 
