@@ -343,3 +343,15 @@ fn merged_indexes_add_counts() {
     let names = merged.field_written_names("source.ip");
     assert!(names.contains(&("src_ip", 4)), "{names:?}");
 }
+
+#[test]
+fn combined_index_names_parts() {
+    let first = load(build(&sample_rules())).with_source("a.rlidx");
+    let second = load(build(&sample_rules())).with_source("b.rlidx");
+    let combined = crate::combine_indexes(&[&first, &second]);
+    let Ok(combined) = combined else {
+        panic!("combining failed: {:?}", combined.err());
+    };
+    assert_eq!(combined.source(), "a.rlidx + b.rlidx");
+    assert_eq!(combined.technique_rules("T1133", false).len(), 4);
+}

@@ -38,6 +38,18 @@ pub const DEFAULT_INDEX_FILE: &str = "default.rlidx";
 /// The attribution table of the corpus the default index was built from.
 pub const CORPUS_SOURCES: &str = include_str!("../data/CORPUS-SOURCES.md");
 
+/// Combines indexes into one whose counts add up, such as the default index and a user's own.
+/// The result's source names the parts, joined with ` + `.
+pub fn combine_indexes(indexes: &[&Index]) -> Result<Index, IndexError> {
+    let mut builder = write::IndexBuilder::new(Taxonomy::builtin());
+    for index in indexes {
+        builder.add_index(index);
+    }
+    let names: Vec<&str> = indexes.iter().map(|index| index.source()).collect();
+    let combined = Index::from_bytes(Cow::Owned(builder.finish()), None)?;
+    Ok(combined.with_source(&names.join(" + ")))
+}
+
 /// The embedded default index, loaded on first use.
 ///
 /// Fails only when the binary was built with a default index of another format version, which

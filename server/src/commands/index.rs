@@ -3,10 +3,8 @@
 
 use anyhow::{bail, Context};
 use rulelens_corpus::format::{language_name, FORMAT_VERSION};
-use rulelens_corpus::write::IndexBuilder;
-use rulelens_corpus::{build_index, default_index, FieldSystem, Index, Taxonomy};
+use rulelens_corpus::{build_index, combine_indexes, default_index, FieldSystem, Index, Taxonomy};
 use rulelens_syntax::Vendor;
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -96,15 +94,13 @@ pub fn load_index(path: Option<&Path>, added: &[PathBuf]) -> anyhow::Result<Load
     if added.is_empty() {
         return Ok(base);
     }
-    let mut builder = IndexBuilder::new(Taxonomy::builtin());
-    builder.add_index(&base);
+    let mut loaded = Vec::with_capacity(added.len());
     for path in added {
-        builder.add_index(&Index::load(path)?);
+        loaded.push(Index::load(path)?);
     }
-    let mut names = vec![base.source().to_owned()];
-    names.extend(added.iter().map(|path| path.display().to_string()));
-    let merged = Index::from_bytes(Cow::Owned(builder.finish()), None)?;
-    let merged = merged.with_source(&names.join(" + "));
+    let mut parts: Vec<&Index> = vec![&base];
+    parts.extend(loaded.iter());
+    let merged = combine_indexes(&parts)?;
     Ok(LoadedIndex::File(Box::new(merged)))
 }
 
