@@ -500,11 +500,26 @@ impl Index {
         include_deprecated: bool,
     ) -> u32 {
         let technique_rules = self.technique_rules(technique, include_deprecated);
-        let rules = self.indicator_rules(indicator);
-        technique_rules
-            .iter()
-            .filter(|rule| rules.contains_sorted(rule.0))
-            .count() as u32
+        self.reach_among(indicator, &technique_rules)
+    }
+
+    /// Rules among `rules` (sorted, as [`Index::technique_rules`] returns them) that check the
+    /// indicator. Callers that look up many indicators under one technique fetch the technique's
+    /// rules once and use this.
+    pub fn reach_among(&self, indicator: IndicatorId, rules: &[RuleId]) -> u32 {
+        let postings = self.indicator_rules(indicator);
+        let count = if postings.len() < rules.len() {
+            postings
+                .iter()
+                .filter(|rule| rules.binary_search(&RuleId(*rule)).is_ok())
+                .count()
+        } else {
+            rules
+                .iter()
+                .filter(|rule| postings.contains_sorted(rule.0))
+                .count()
+        };
+        count as u32
     }
 
     /// Every rule that checks the indicator, in id order.

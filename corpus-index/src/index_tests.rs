@@ -355,3 +355,15 @@ fn combined_index_names_parts() {
     assert_eq!(combined.source(), "a.rlidx + b.rlidx");
     assert_eq!(combined.technique_rules("T1133", false).len(), 4);
 }
+
+#[test]
+fn reach_among_matches_technique_reach() {
+    let index = load(build(&sample_rules()));
+    let Some(indicator) = index.indicator("source.ip", Op::CidrMatch, "10.0.0.0/8") else {
+        panic!("source.ip cidr indicator missing");
+    };
+    let technique_rules = index.technique_rules("T1133", false);
+    assert_eq!(index.reach_among(indicator, &technique_rules), 2);
+    assert_eq!(index.reach_under_technique(indicator, "T1133", false), 2);
+    assert_eq!(index.reach_among(indicator, &[]), 0);
+}

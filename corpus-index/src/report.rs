@@ -540,6 +540,7 @@ fn render_html(report: &TechniqueReport) -> String {
             samples.join(" ")
         );
     }
+    push_empty_row(&mut out, report.fields.is_empty(), 5);
     out.push_str("</table>\n");
 
     let max_here = report
@@ -559,6 +560,7 @@ fn render_html(report: &TechniqueReport) -> String {
             row.corpus_reach
         );
     }
+    push_empty_row(&mut out, report.top_indicators.is_empty(), 6);
     out.push_str("</table>\n");
 
     let max_excluding = report
@@ -577,7 +579,11 @@ fn render_html(report: &TechniqueReport) -> String {
             bar(row.rules_excluding, max_excluding)
         );
     }
+    push_empty_row(&mut out, report.exclusions.is_empty(), 5);
     out.push_str("</table>\n<h2>Rules</h2>\n");
+    if report.rules.is_empty() {
+        out.push_str("<p class=\"note\">No rule is tagged with this technique.</p>\n");
+    }
     for group in &report.rules {
         let _ = writeln!(
             out,
@@ -598,6 +604,15 @@ fn render_html(report: &TechniqueReport) -> String {
     }
     out.push_str("</body></html>\n");
     out
+}
+
+fn push_empty_row(out: &mut String, empty: bool, columns: usize) {
+    if empty {
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"note\" colspan=\"{columns}\">none</td></tr>"
+        );
+    }
 }
 
 /// Whether `text` is an ATT&CK technique id: `T` and four digits, optionally `.` and three
