@@ -552,7 +552,7 @@ impl Reader<'_> {
 /// Types a scalar by the YAML core schema.
 fn sigma_value(node: &Node) -> SigmaValue {
     let (written, style) = match &node.kind {
-        NodeKind::Scalar { value, style } => (value.as_str(), *style),
+        NodeKind::Scalar { value, style } => (value.as_ref(), *style),
         _ => ("", Style::Plain),
     };
     let kind = if style != Style::Plain {
