@@ -463,27 +463,7 @@ impl Reader<'_> {
                 self.invalid(key.range, "a field name must be a plain name");
                 continue;
             };
-            let offsets = key.char_offsets(self.text);
-            let at = |char_index: usize| {
-                offsets
-                    .get(char_index)
-                    .or(offsets.last())
-                    .copied()
-                    .unwrap_or(key.range.start())
-            };
-            let mut parts = key_text.split('|');
-            let field = parts.next().unwrap_or("").to_owned();
-            let field_chars = field.chars().count();
-            let field_range = TextRange::new(at(0), at(field_chars).max(at(0)));
-            let mut modifiers = Vec::new();
-            let mut char_index = field_chars + 1;
-            for part in parts {
-                let part_chars = part.chars().count();
-                let start = at(char_index);
-                let end = at(char_index + part_chars).max(start);
-                modifiers.push(Spanned::new(part.to_owned(), TextRange::new(start, end)));
-                char_index += part_chars + 1;
-            }
+            let (field, field_range, modifiers) = self.split_key(key, key_text);
 
             let (values, is_list) = match &value.kind {
                 NodeKind::Sequence(list) => {
@@ -524,6 +504,53 @@ impl Reader<'_> {
             });
         }
         items
+    }
+
+    /// Splits a field key into the field name and its modifiers, each with its range.
+    fn split_key(
+        &self,
+        key: &Node<'_>,
+        key_text: &str,
+    ) -> (String, TextRange, Vec<Spanned<String>>) {
+        let mut parts = key_text.split('|');
+        let field = parts.next().unwrap_or("");
+        // A key written as its text (plain, or quoted without escapes) maps byte for byte.
+        let written = self.text.get(key.range.as_range()).unwrap_or("");
+        let direct_offset = if written == key_text {
+            Some(key.range.start())
+        } else if written.len() == key_text.len() + 2
+            && written.get(1..=key_text.len()) == Some(key_text)
+        {
+            Some(key.range.start() + 1)
+        } else {
+            None
+        };
+        let offsets = match direct_offset {
+            Some(_) => Vec::new(),
+            None => key.char_offsets(self.text),
+        };
+        // `byte_index` is a byte offset into `key_text`, always at a character boundary.
+        let at = |byte_index: usize| match direct_offset {
+            Some(base) => base + byte_index,
+            None => {
+                let char_index = key_text.get(..byte_index).map_or(0, |s| s.chars().count());
+                offsets
+                    .get(char_index)
+                    .or(offsets.last())
+                    .copied()
+                    .unwrap_or(key.range.start())
+            }
+        };
+        let field_range = TextRange::new(at(0), at(field.len()).max(at(0)));
+        let mut modifiers = Vec::new();
+        let mut byte_index = field.len() + 1;
+        for part in parts {
+            let start = at(byte_index);
+            let end = at(byte_index + part.len()).max(start);
+            modifiers.push(Spanned::new(part.to_owned(), TextRange::new(start, end)));
+            byte_index += part.len() + 1;
+        }
+        (field.to_owned(), field_range, modifiers)
     }
 
     fn correlation(&mut self, key: &Node, value: &Node) -> Correlation {

@@ -329,8 +329,11 @@ fn string_match_op(modifiers: &[Modifier]) -> Option<Op> {
     })
 }
 
-fn fold(value: String, case_sensitive: bool) -> String {
+fn fold(mut value: String, case_sensitive: bool) -> String {
     if case_sensitive {
+        value
+    } else if value.is_ascii() {
+        value.make_ascii_lowercase();
         value
     } else {
         value.to_lowercase()
@@ -349,7 +352,7 @@ fn keyword_predicate(value: &SigmaValue) -> Option<Expr> {
         op: Op::Match,
         value: Some(Value {
             written: value.written.clone(),
-            normalized: interpreted.value.to_lowercase(),
+            normalized: fold(interpreted.value, false),
             kind: ValueKind::String,
             range: value.range,
         }),
