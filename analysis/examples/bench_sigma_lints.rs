@@ -2,6 +2,7 @@
 //! `cargo run --release -p rulelens-analysis --example bench_sigma_lints`. Files are read into
 //! memory first. The best of several rounds is printed to damp noise from other processes.
 
+use rulelens_analysis::config::Config;
 use rulelens_analysis::{analyze_file, analyze_workspace, FileInput};
 use rulelens_syntax::corpus_path::corpus_dir;
 use rulelens_syntax::{parse, Format, ParsedFile};
@@ -39,6 +40,7 @@ fn yaml_files(folder: &Path, found: &mut Vec<PathBuf>) {
 }
 
 fn main() {
+    let config = Config::default();
     let folder = corpus_dir(env!("CARGO_MANIFEST_DIR")).join("sigma");
     let mut paths = Vec::new();
     yaml_files(&folder, &mut paths);
@@ -64,8 +66,11 @@ fn main() {
             .zip(texts.iter().zip(parsed.iter()))
             .map(|(path, (text, parsed))| FileInput { path, text, parsed })
             .collect();
-        findings = inputs.iter().map(|i| analyze_file(i).len()).sum::<usize>();
-        findings += analyze_workspace(&inputs).len();
+        findings = inputs
+            .iter()
+            .map(|i| analyze_file(i, &config).len())
+            .sum::<usize>();
+        findings += analyze_workspace(&inputs, &config).len();
         best_parse = best_parse.min(parse_time);
         best_total = best_total.min(start.elapsed());
         if let (Some(begin), Some(middle), Some(end)) = (cpu_start, cpu_parsed, thread_cpu_time()) {

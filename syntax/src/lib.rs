@@ -10,12 +10,13 @@
 
 pub mod corpus_path;
 pub mod diagnostic;
+pub mod embed;
 pub mod ir;
 pub mod line_index;
 pub mod sigma;
 pub mod source;
 
-pub use diagnostic::{Diagnostic, Related, Severity};
+pub use diagnostic::{Diagnostic, Fix, Related, Severity, TextEdit};
 pub use ir::*;
 pub use line_index::{LineCol, LineIndex};
 
