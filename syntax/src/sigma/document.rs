@@ -12,7 +12,7 @@ use super::INVALID_STRUCTURE;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Spanned, TextRange, ValueKind};
 
-/// What a Sigma document describes.
+/// The kind of rule a Sigma document describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SigmaDocumentKind {
     /// A detection rule with `detection:`.
@@ -112,7 +112,7 @@ pub struct Detection {
     pub timeframe: Option<Spanned<String>>,
 }
 
-/// How a condition names selections.
+/// The form in which a condition names selections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReferenceKind {
     /// A plain selection name.
@@ -173,7 +173,7 @@ pub struct SigmaDocument {
 }
 
 impl SigmaDocument {
-    /// The top-level key named `name`.
+    /// Returns the top-level key named `name`.
     pub fn key(&self, name: &str) -> Option<&TopLevelKey> {
         self.keys.iter().find(|key| key.name == name)
     }
@@ -264,7 +264,7 @@ impl Reader<'_> {
             .push(Diagnostic::error(INVALID_STRUCTURE, range, message));
     }
 
-    /// The scalar value of `key` in `map`, reporting a collection.
+    /// Returns the scalar value of `key` in `map`, and reports a collection there.
     fn scalar(&mut self, map: &Node, key: &str) -> Option<Spanned<String>> {
         let value = map.get(key)?;
         match value.as_str() {
@@ -283,7 +283,7 @@ impl Reader<'_> {
         }
     }
 
-    /// The scalars of a list value of `key`; a single scalar counts as a list of one.
+    /// Returns the scalars of the list value of `key`. A single scalar counts as a list of one.
     fn scalar_list(&mut self, map: &Node, key: &str) -> Vec<Spanned<String>> {
         let Some(value) = map.get(key) else {
             return Vec::new();
@@ -430,17 +430,10 @@ impl Reader<'_> {
         match &value.kind {
             NodeKind::Mapping(entries) => SelectionBody::Map(self.field_items(entries)),
             NodeKind::Sequence(items) => {
-                let mut entries = Vec::new();
-                for item in items {
-                    match &item.kind {
-                        NodeKind::Mapping(map) => entries.push(ListEntry::Map(self.field_items(map))),
-                        NodeKind::Scalar { .. } => entries.push(ListEntry::Keyword(sigma_value(item))),
-                        NodeKind::Sequence(_) => self.invalid(
-                            item.range,
-                            format!("selection `{name}` holds a nested list; write one list of values or of mappings"),
-                        ),
-                    }
-                }
+                let entries = items
+                    .iter()
+                    .filter_map(|item| self.list_entry(name, item))
+                    .collect();
                 SelectionBody::List(entries)
             }
             NodeKind::Scalar { .. } if !value.is_null() => {
@@ -452,6 +445,23 @@ impl Reader<'_> {
                     format!("selection `{name}` is empty; give it field values or keywords"),
                 );
                 SelectionBody::Invalid
+            }
+        }
+    }
+
+    fn list_entry(&mut self, name: &str, item: &Node) -> Option<ListEntry> {
+        match &item.kind {
+            NodeKind::Mapping(map) => Some(ListEntry::Map(self.field_items(map))),
+            NodeKind::Scalar { .. } => Some(ListEntry::Keyword(sigma_value(item))),
+            NodeKind::Sequence(_) => {
+                self.invalid(
+                    item.range,
+                    format!(
+                        "selection `{name}` contains a nested list; write one list of values \
+                         or of mappings"
+                    ),
+                );
+                None
             }
         }
     }
@@ -487,7 +497,10 @@ impl Reader<'_> {
                 NodeKind::Mapping(_) => {
                     self.invalid(
                         value.range,
-                        format!("the value of `{key_text}` must be a value or a list of values, found a mapping"),
+                        format!(
+                            "the value of `{key_text}` must be a value or a list of values, \
+                             found a mapping"
+                        ),
                     );
                     (Vec::new(), false)
                 }
@@ -603,7 +616,7 @@ fn sigma_value(node: &Node) -> SigmaValue {
     }
 }
 
-/// Whether a plain scalar is an integer or a float in the YAML 1.2 core schema.
+/// Returns whether a plain scalar is an integer or a float in the YAML 1.2 core schema.
 fn is_yaml_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if digits.is_empty() {
@@ -629,8 +642,8 @@ fn is_yaml_number(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Whether a selection name matches a condition pattern, where `*` matches any run of
-/// characters. Names are compared case-sensitively, as pySigma does.
+/// Returns whether a selection name matches a condition pattern, where `*` matches any run
+/// of characters. Names are compared case-sensitively, as pySigma does.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
@@ -698,7 +711,8 @@ fn resolve_references(detection: &Detection) -> Vec<Reference> {
     references
 }
 
-/// The selections `them` covers: all but those whose name starts with `_`, as pySigma does.
+/// Lists the selections `them` covers: all but those whose name starts with `_`, as pySigma
+/// does.
 pub fn them_selections(detection: &Detection) -> Vec<usize> {
     detection
         .selections
@@ -709,7 +723,7 @@ pub fn them_selections(detection: &Detection) -> Vec<usize> {
         .collect()
 }
 
-/// The selections a name (or, with `is_pattern`, a `*` pattern) names.
+/// Lists the selections that a name (or, with `is_pattern`, a `*` pattern) names.
 pub fn matching_selections(detection: &Detection, name: &str, is_pattern: bool) -> Vec<usize> {
     detection
         .selections

@@ -71,7 +71,8 @@ pub fn lower(document: &SigmaDocument) -> Rule {
     rule
 }
 
-/// The ATT&CK technique id of an `attack.tNNNN` or `attack.tNNNN.NNN` tag, upper-cased.
+/// Returns the ATT&CK technique id of an `attack.tNNNN` or `attack.tNNNN.NNN` tag,
+/// upper-cased.
 pub fn technique_id(tag: &str) -> Option<String> {
     let id = tag.strip_prefix("attack.")?;
     let digits = id.strip_prefix(['t', 'T'])?;
@@ -202,7 +203,7 @@ fn lower_field_items(items: &[FieldItem]) -> Expr {
     Expr::And(lowered)
 }
 
-/// The modifiers of a field item that the specification defines, in the order written.
+/// Lists the modifiers of a field item that the specification defines, in the order written.
 fn known_modifiers(item: &FieldItem) -> Vec<Modifier> {
     item.modifiers
         .iter()
@@ -340,7 +341,7 @@ fn fold(mut value: String, case_sensitive: bool) -> String {
     }
 }
 
-/// A keyword of a keyword list: a case-insensitive match anywhere in the event. Its
+/// Lowers a keyword of a keyword list to a case-insensitive match anywhere in the event. Its
 /// normalized value resolves escapes; inner wildcards stay as a glob.
 fn keyword_predicate(value: &SigmaValue) -> Option<Expr> {
     if value.kind == ValueKind::Null {

@@ -1,6 +1,6 @@
 //! Sigma front end: YAML rule documents to the Rule IR.
 //!
-//! A Sigma file holds one or more YAML documents. Each document is a rule (`detection:` and
+//! A Sigma file contains one or more YAML documents. Each document is a rule (`detection:` and
 //! `logsource:`), a correlation rule (`correlation:`), a filter (`filter:`), or, in the older
 //! rule collections, an `action: global` document whose keys every later document of the file
 //! inherits (`action: reset` drops them, `action: repeat` reuses the previous document).

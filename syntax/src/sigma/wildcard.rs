@@ -29,7 +29,7 @@ pub struct Interpreted {
     pub value: String,
 }
 
-/// Which wildcards a string modifier adds.
+/// The wildcards a string modifier adds at either end of the value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AddedWildcards {
     pub leading: bool,

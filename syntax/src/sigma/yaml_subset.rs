@@ -98,7 +98,7 @@ impl<'a> Reader<'a> {
         self.text.get(start..end).ok_or(Unsupported)
     }
 
-    /// The index of the next non-blank line at or after `index`.
+    /// Returns the index of the next non-blank line at or after `index`.
     fn next_content(&self, mut index: usize) -> usize {
         while self.lines.get(index).is_some_and(|line| line.blank) {
             index += 1;
@@ -229,15 +229,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The offset just past the closing quote of the quoted scalar at `at`, if it closes on
-    /// this line.
+    /// Returns the offset just past the closing quote of the quoted scalar at `at`, if it
+    /// closes on this line.
     fn quote_end_on_line(&self, at: usize, line_end: usize) -> Result<Option<usize>> {
         let quote = *self.byte(at).ok_or(Unsupported)?;
         Ok(self.find_close(quote, at + 1, line_end))
     }
 
-    /// The offset just past the first closing `quote` in `from..line_end`, skipping `''` in
-    /// single quotes and backslash escapes in double quotes.
+    /// Returns the offset just past the first closing `quote` in `from..line_end`. It skips
+    /// `''` in single quotes and backslash escapes in double quotes.
     fn find_close(&self, quote: u8, from: usize, line_end: usize) -> Option<usize> {
         let mut position = from;
         while position < line_end {
@@ -302,7 +302,7 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    /// The value of a key whose line ends after the colon: a block on the next lines, or a
+    /// Reads the value of a key whose line ends after the colon: a block on the next lines, or a
     /// null scalar at `null_offset` (the colon, where saphyr-parser puts it).
     fn nested_value(
         &mut self,
@@ -427,8 +427,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The end of a plain scalar's text on one line: before a ` #` comment, without trailing
-    /// spaces. Rejects `: ` inside, which would start a mapping.
+    /// Returns the end of a plain scalar's text on one line, before a ` #` comment and without
+    /// trailing spaces. Rejects `: ` inside, which would start a mapping.
     fn plain_end(&self, at: usize, line_end: usize) -> Result<usize> {
         let mut position = at;
         let mut end = at;
