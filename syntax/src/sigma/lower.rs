@@ -305,11 +305,13 @@ fn field_predicate(item: &FieldItem, modifiers: &[Modifier], value: &SigmaValue)
         } else {
             ValueKind::String
         };
-        (
-            interpreted.op,
-            kind,
-            fold(interpreted.value, predicate.case_sensitive),
-        )
+        // A field-less item (`'|all': [...]`) is a keyword list: a match anywhere in the event.
+        let op = if predicate.field.is_none() {
+            Op::Match
+        } else {
+            interpreted.op
+        };
+        (op, kind, fold(interpreted.value, predicate.case_sensitive))
     };
     predicate.op = op;
     predicate.value = Some(Value {
