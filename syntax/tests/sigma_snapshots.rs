@@ -261,6 +261,9 @@ detection:
         Depth|lte: 2
         Name|cased: 'CaseMatters*'
         User|neq: SYSTEM
+        Domain|neq:
+            - CORP
+            - LAB
         Pattern|re|m|s: '^a.b$'
         Pattern|re|ignorecase|multiline|dotall: 'x'
         Data|utf16le|base64: 'cmd'
@@ -299,6 +302,10 @@ detection:
                 Name starts_with "CaseMatters" string [cased] <Name|cased>
                 not
                   User eq "system" string [negated] <User|neq>
+                not
+                  or
+                    Domain eq "corp" string [negated] <Domain|neq>
+                    Domain eq "lab" string [negated] <Domain|neq>
                 Pattern regex_match "^a.b$" regex [cased] <Pattern|re|m|s>
                 Pattern regex_match "x" regex [] <Pattern|re|ignorecase|multiline|dotall>
                 Data eq "cmd" string [utf16le+base64] <Data|utf16le|base64>

@@ -211,30 +211,31 @@ fn known_modifiers(item: &FieldItem) -> Vec<Modifier> {
         .collect()
 }
 
+/// Lowers one field item. `|neq` negates the whole item, so that `field|neq: [a, b]` reads
+/// as "the field is none of the values", the meaning the modifiers appendix gives.
 fn lower_field_item(item: &FieldItem) -> Expr {
     let modifiers = known_modifiers(item);
     let has = |wanted: Modifier| modifiers.contains(&wanted);
     let mut predicates: Vec<Expr> = item
         .values
         .iter()
-        .map(|value| {
-            let predicate = Expr::Predicate(field_predicate(item, &modifiers, value));
-            if has(Modifier::Neq) {
-                Expr::Not(Box::new(predicate))
-            } else {
-                predicate
-            }
-        })
+        .map(|value| Expr::Predicate(field_predicate(item, &modifiers, value)))
         .collect();
-    if predicates.len() == 1 && !item.is_list {
-        if let Some(only) = predicates.pop() {
-            return only;
+    let positive = match predicates.pop() {
+        Some(only) if predicates.is_empty() && !item.is_list => only,
+        last => {
+            predicates.extend(last);
+            if has(Modifier::All) {
+                Expr::And(predicates)
+            } else {
+                Expr::Or(predicates)
+            }
         }
-    }
-    if has(Modifier::All) {
-        Expr::And(predicates)
+    };
+    if has(Modifier::Neq) {
+        Expr::Not(Box::new(positive))
     } else {
-        Expr::Or(predicates)
+        positive
     }
 }
 
