@@ -2,11 +2,11 @@
 //!
 //! A selection mapping is an `And` of its field items, a selection list an `Or` of its
 //! entries, and a list of values an `Or` of one predicate per value (`And` with `|all`).
-//! Wildcards and the string modifiers become the operator (see [`super::wildcard`]); `|neq`
-//! becomes a `Not` around the positive predicate. Values are case-folded unless `|cased` or a
-//! regex makes the comparison case-sensitive. A condition is lowered with its selections put
-//! in place of their names; a name that matches no selection, a condition with a syntax error
-//! and an old pipe aggregation become [`Expr::Opaque`].
+//! Wildcards and the string modifiers become the operator (see [`super::wildcard`]). `|neq`
+//! becomes a `Not` around the positive form of the whole field item. Values are case-folded
+//! unless `|cased` or a regex makes the comparison case-sensitive. A condition is lowered with
+//! its selections put in place of their names. A name that matches no selection, a condition
+//! with a syntax error and an old pipe aggregation become [`Expr::Opaque`].
 
 use super::condition::{ConditionExpr, Quantifier, Target};
 use super::document::{
