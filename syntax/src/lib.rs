@@ -15,6 +15,7 @@ pub mod ir;
 pub mod line_index;
 pub mod sigma;
 pub mod source;
+pub mod spl;
 
 pub use diagnostic::{Diagnostic, Fix, Related, Severity, TextEdit};
 pub use ir::*;
@@ -27,6 +28,7 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub enum Tree {
     Sigma(Box<sigma::SigmaDocument>),
+    Spl(Box<spl::SplDocument>),
 }
 
 /// One rule read from a file, with its language-specific syntax.
@@ -108,12 +110,11 @@ fn has_top_level_key(text: &str, line_text: &str) -> bool {
 pub fn parse(format: Format, text: &str) -> ParsedFile {
     let mut parsed = match format {
         Format::Sigma => sigma::parse(text),
-        Format::SentinelYaml
-        | Format::Kql
-        | Format::SplunkYaml
-        | Format::Spl
-        | Format::ElasticToml
-        | Format::PantherYaml => ParsedFile::default(),
+        Format::SplunkYaml => spl::parse_yaml(text),
+        Format::Spl => spl::parse(text),
+        Format::SentinelYaml | Format::Kql | Format::ElasticToml | Format::PantherYaml => {
+            ParsedFile::default()
+        }
     };
     parsed.format = Some(format);
     parsed

@@ -1,0 +1,196 @@
+//! The SPL front end on every Splunk detection of the corpus: syntax errors and lowering.
+//!
+//! Each detection is parsed with the macros of its repository expanded. The test names every
+//! file with an SPL syntax error and every file that lowers to no predicate, and compares them
+//! with the lists below, where each known failure carries the reason it was judged to be one.
+
+use rulelens_syntax::corpus_path::corpus_dir;
+use rulelens_syntax::spl::{self, MacroTable};
+use rulelens_syntax::{ParsedFile, Severity};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Files with SPL syntax errors, each judged: the search really is malformed.
+const KNOWN_SYNTAX_ERRORS: &[(&str, &str)] = &[];
+
+/// Files whose search lowers to no predicate, each judged: the search has no event filter
+/// that the IR can express.
+const KNOWN_WITHOUT_PREDICATES: &[(&str, &str)] = &[
+    (
+        "detections/endpoint/unusually_long_command_line.yml",
+        "all tstats rows; the only filter compares a computed length with a computed bound",
+    ),
+    (
+        "detections/endpoint/windows_applocker_rare_application_launch_detection.yml",
+        "all AppLocker events; the filter compares counts with computed bounds",
+    ),
+    (
+        "detections/endpoint/windows_bootloader_inventory.yml",
+        "an inventory search: every event of the sourcetype, grouped by host",
+    ),
+    (
+        "detections/endpoint/windows_driver_inventory.yml",
+        "an inventory search: every event of the sourcetype, grouped by host",
+    ),
+    (
+        "detections/endpoint/windows_iis_components_get_webglobalmodule_module_query.yml",
+        "an inventory search: every event of the sourcetype, grouped by host",
+    ),
+    (
+        "detections/network/zeek_x509_certificate_with_punycode.yml",
+        "rex extracts a punycode domain but nothing filters on it",
+    ),
+    (
+        "detections/web/log4shell_jndi_payload_injection_with_outbound_connection.yml",
+        "rex extracts the host and an inner join on it with all traffic rows; no value test",
+    ),
+];
+
+fn detection_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn splunk_repositories() -> Vec<PathBuf> {
+    let splunk = corpus_dir(env!("CARGO_MANIFEST_DIR")).join("splunk");
+    let mut repositories: Vec<PathBuf> = std::fs::read_dir(&splunk)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", splunk.display()))
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.join("detections").is_dir())
+        .collect();
+    repositories.sort();
+    assert!(
+        !repositories.is_empty(),
+        "no Splunk repository under {}",
+        splunk.display()
+    );
+    repositories
+}
+
+struct CorpusRun {
+    total: usize,
+    /// Relative path to the SPL syntax diagnostics, as `lint at start..end: message`.
+    syntax_errors: BTreeMap<String, Vec<String>>,
+    without_predicates: Vec<String>,
+}
+
+fn run_corpus() -> CorpusRun {
+    let mut run = CorpusRun {
+        total: 0,
+        syntax_errors: BTreeMap::new(),
+        without_predicates: Vec::new(),
+    };
+    for repository in splunk_repositories() {
+        let (macros, skipped) = MacroTable::load_dir(&repository.join("macros"));
+        assert!(skipped.is_empty(), "macro files skipped: {skipped:?}");
+        assert!(macros.len() > 100, "only {} macros loaded", macros.len());
+        for path in detection_files(&repository.join("detections")) {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+            let relative = path
+                .strip_prefix(&repository)
+                .unwrap_or(&path)
+                .display()
+                .to_string();
+            run.total += 1;
+            let parsed = spl::parse_yaml_with_macros(&text, &macros);
+            record(&mut run, relative, &parsed);
+        }
+    }
+    run
+}
+
+fn record(run: &mut CorpusRun, relative: String, parsed: &ParsedFile) {
+    let errors: Vec<String> = parsed
+        .diagnostics
+        .iter()
+        .filter(|d| d.lint.starts_with("syntax/spl-") && d.severity >= Severity::Warning)
+        .map(|d| format!("{} at {:?}: {}", d.lint, d.range, d.message))
+        .collect();
+    if !errors.is_empty() {
+        run.syntax_errors.insert(relative.clone(), errors);
+    }
+    let has_predicate = parsed
+        .documents
+        .iter()
+        .any(|document| !document.rule.predicates().is_empty());
+    if !has_predicate {
+        run.without_predicates.push(relative);
+    }
+}
+
+#[test]
+fn splunk_detections_parse_and_lower() {
+    let run = run_corpus();
+    assert!(run.total >= 1700, "only {} detections found", run.total);
+
+    let known_errors: Vec<&str> = KNOWN_SYNTAX_ERRORS.iter().map(|(path, _)| *path).collect();
+    let unexpected_errors: Vec<String> = run
+        .syntax_errors
+        .iter()
+        .filter(|(path, _)| !known_errors.contains(&path.as_str()))
+        .map(|(path, errors)| format!("{path}: {}", errors.join("; ")))
+        .collect();
+    assert!(
+        unexpected_errors.is_empty(),
+        "{} detections with unexpected SPL syntax errors:\n{}",
+        unexpected_errors.len(),
+        unexpected_errors.join("\n")
+    );
+    let fixed: Vec<&&str> = known_errors
+        .iter()
+        .filter(|path| !run.syntax_errors.contains_key(**path))
+        .collect();
+    assert!(
+        fixed.is_empty(),
+        "judged syntax errors no longer reported: {fixed:?}"
+    );
+    let clean = run.total - run.syntax_errors.len();
+    assert!(
+        clean * 100 >= run.total * 99,
+        "{clean} of {} detections without SPL syntax errors, under 99%",
+        run.total
+    );
+
+    let known_empty: Vec<&str> = KNOWN_WITHOUT_PREDICATES
+        .iter()
+        .map(|(path, _)| *path)
+        .collect();
+    let unexpected_empty: Vec<&String> = run
+        .without_predicates
+        .iter()
+        .filter(|path| !known_empty.contains(&path.as_str()))
+        .collect();
+    assert!(
+        unexpected_empty.is_empty(),
+        "{} detections lower to no predicate:\n{}",
+        unexpected_empty.len(),
+        unexpected_empty
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let lowered = run.total - run.without_predicates.len();
+    assert!(
+        lowered * 100 >= run.total * 95,
+        "{lowered} of {} detections lower to a predicate, under 95%",
+        run.total
+    );
+}
