@@ -9,7 +9,7 @@
 //! Comments (```` ```text``` ````) are replaced by spaces of the same byte length, so the
 //! offsets of everything after them stay the same.
 
-use super::macros::MacroTable;
+use super::macros::{MacroDefinition, MacroTable};
 use super::MacroCall;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::ir::TextRange;
@@ -322,7 +322,14 @@ impl Expander<'_, '_> {
         depth: usize,
     ) -> bool {
         let call_text = &text[found.start..found.end];
-        let definition = self.options.macros.get(found.name, found.arguments.len());
+        let builtin;
+        let definition = match self.options.macros.get(found.name, found.arguments.len()) {
+            Some(definition) => Some(definition),
+            None => {
+                builtin = builtin_definition(found.name, found.arguments.len());
+                builtin.as_ref()
+            }
+        };
         let Some(definition) = definition else {
             self.report_unknown(found, call_range);
             self.write_macro_text(call_text, call_range);
@@ -432,6 +439,20 @@ impl Expander<'_, '_> {
     }
 }
 
+/// Definitions used when the table has none: macros of the Splunk Common Information Model
+/// app, which every detection that uses them expects to be installed. Only macros that do
+/// not filter events are built in, so a missing table never adds logic.
+fn builtin_definition(name: &str, argument_count: usize) -> Option<MacroDefinition> {
+    match (name, argument_count) {
+        ("drop_dm_object_name", 1) => Some(MacroDefinition {
+            name: name.to_owned(),
+            arguments: vec!["object".to_owned()],
+            definition: "rename $object$.* AS *".to_owned(),
+        }),
+        _ => None,
+    }
+}
+
 /// Reads the macro call whose opening backtick is at `start`; `None` when it is not closed.
 fn find_call(text: &str, start: usize) -> Option<FoundCall<'_>> {
     let body_start = start + 1;
@@ -490,7 +511,6 @@ fn split_arguments(inner: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::macros::MacroDefinition;
     use super::*;
 
     fn table(definitions: &[(&str, &[&str], &str)]) -> MacroTable {

@@ -771,7 +771,8 @@ fn literal_predicate(
             range: value_range,
         }),
         written_op: written_op.to_owned(),
-        case_sensitive: !folded,
+        // Case only matters for text: a number compares the same either way.
+        case_sensitive: !folded && kind == ValueKind::String,
         transforms: Vec::new(),
         context: info.context,
         range,
