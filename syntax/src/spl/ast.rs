@@ -234,6 +234,13 @@ pub enum EvalNode {
         right: Box<EvalNode>,
         range: TextRange,
     },
+    /// Operands joined by one of `AND`, `OR` or `XOR`, kept flat so that a long condition
+    /// does not make a deep tree.
+    Logical {
+        op: BinaryOp,
+        operands: Vec<EvalNode>,
+        range: TextRange,
+    },
     Not {
         inner: Box<EvalNode>,
         range: TextRange,
@@ -267,6 +274,7 @@ impl EvalNode {
             | EvalNode::Number { range, .. }
             | EvalNode::Call { range, .. }
             | EvalNode::Binary { range, .. }
+            | EvalNode::Logical { range, .. }
             | EvalNode::Not { range, .. }
             | EvalNode::Negate { range, .. }
             | EvalNode::In { range, .. }

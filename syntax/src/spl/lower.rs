@@ -494,27 +494,30 @@ impl Lowering {
 
     fn eval(&self, node: &EvalNode) -> Option<Expr> {
         match node {
-            EvalNode::Binary {
+            EvalNode::Logical {
                 op: BinaryOp::And,
-                left,
-                right,
+                operands,
                 ..
             } => and_of(
-                [self.eval(left), self.eval(right)]
-                    .into_iter()
-                    .flatten()
+                operands
+                    .iter()
+                    .filter_map(|operand| self.eval(operand))
                     .collect(),
             ),
-            EvalNode::Binary {
+            EvalNode::Logical {
                 op: BinaryOp::Or,
-                left,
-                right,
+                operands,
                 range,
-            } => match (self.eval(left), self.eval(right)) {
-                (Some(left), Some(right)) => or_of(vec![left, right]),
-                // An `OR` with a side that says nothing could match anything.
-                _ => Some(opaque(*range, "expression")),
-            },
+            } => {
+                let lowered: Option<Vec<Expr>> =
+                    operands.iter().map(|operand| self.eval(operand)).collect();
+                match lowered {
+                    Some(items) => or_of(items),
+                    // An `OR` with an operand that says nothing could match anything.
+                    None => Some(opaque(*range, "expression")),
+                }
+            }
+            EvalNode::Logical { range, .. } => Some(opaque(*range, "expression")),
             EvalNode::Not { inner, .. } => self.eval(inner).map(|inner| Expr::Not(Box::new(inner))),
             EvalNode::Binary {
                 op,

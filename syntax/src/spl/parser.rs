@@ -18,6 +18,11 @@ use crate::ir::TextRange;
 /// that hostile input cannot overflow the stack.
 pub const MAX_NESTING: usize = 256;
 
+/// Subsearches nested deeper than this are skipped and reported. A subsearch level takes
+/// several times the stack of a parenthesis, so it has its own, lower limit; real searches
+/// nest two or three levels.
+pub const MAX_SUBSEARCH_DEPTH: usize = 32;
+
 /// Parses an expanded search. Returns the pipeline and the syntax errors found.
 pub fn parse_pipeline(text: &str, origins: &OriginMap<'_>) -> (Pipeline, Vec<Diagnostic>) {
     let mut parser = Parser {
@@ -563,6 +568,19 @@ impl<'t> Parser<'t> {
     /// Reads a subsearch at `[`; returns `None` when nesting is too deep.
     fn subsearch(&mut self) -> Option<(Pipeline, TextRange)> {
         let start = self.position;
+        if self.subsearch_depth >= MAX_SUBSEARCH_DEPTH {
+            let end = self.skip_to_command_end();
+            self.error(
+                super::NESTING_TOO_DEEP,
+                start,
+                end.max(start + 1).min(self.text.len()),
+                format!(
+                    "subsearches nest deeper than {MAX_SUBSEARCH_DEPTH} levels, so the rest of \
+                     the command is skipped: split the search"
+                ),
+            );
+            return None;
+        }
         if !self.enter_nesting(start) {
             return None;
         }
@@ -1493,12 +1511,42 @@ impl<'t> Parser<'t> {
         op: BinaryOp,
         operand: fn(&mut Self) -> EvalNode,
     ) -> EvalNode {
-        let mut left = operand(self);
+        let first = operand(self);
+        let mut operands = vec![first];
         while self.eat_eval_keyword(keyword) {
-            let right = operand(self);
-            left = Self::binary(op, left, right);
+            operands.push(operand(self));
         }
-        left
+        if operands.len() == 1 {
+            return operands
+                .pop()
+                .unwrap_or(EvalNode::Invalid(TextRange::default()));
+        }
+        let range = cover_all(operands.iter().map(EvalNode::range));
+        EvalNode::Logical {
+            op,
+            operands,
+            range,
+        }
+    }
+
+    /// Returns whether an arithmetic chain that started at `start` has grown past the
+    /// nesting limit; its left-nested tree would be as deep as it is long. Reports it once
+    /// and skips the rest of the command.
+    fn chain_too_long(&mut self, length: usize, start: usize) -> bool {
+        if length < MAX_NESTING {
+            return false;
+        }
+        let end = self.skip_to_command_end();
+        self.error(
+            super::NESTING_TOO_DEEP,
+            start,
+            end.max(start + 1).min(self.text.len()),
+            format!(
+                "expression chains more than {MAX_NESTING} operators, so the rest of the \
+                 command is skipped: split it into simpler parts"
+            ),
+        );
+        true
     }
 
     fn eval_or(&mut self) -> EvalNode {
@@ -1656,8 +1704,14 @@ impl<'t> Parser<'t> {
     }
 
     fn eval_concat(&mut self) -> EvalNode {
+        let start = self.position;
         let mut left = self.eval_additive();
+        let mut length = 0;
         loop {
+            length += 1;
+            if self.chain_too_long(length, start) {
+                return left;
+            }
             let save = self.position;
             match self.next_eval_token() {
                 (EvalToken::Operator("."), _, _) => {
@@ -1673,8 +1727,14 @@ impl<'t> Parser<'t> {
     }
 
     fn eval_additive(&mut self) -> EvalNode {
+        let start = self.position;
         let mut left = self.eval_multiplicative();
+        let mut length = 0;
         loop {
+            length += 1;
+            if self.chain_too_long(length, start) {
+                return left;
+            }
             let save = self.position;
             let op = match self.next_eval_token() {
                 (EvalToken::Operator("+"), _, _) => BinaryOp::Add,
@@ -1690,8 +1750,14 @@ impl<'t> Parser<'t> {
     }
 
     fn eval_multiplicative(&mut self) -> EvalNode {
+        let start = self.position;
         let mut left = self.eval_unary();
+        let mut length = 0;
         loop {
+            length += 1;
+            if self.chain_too_long(length, start) {
+                return left;
+            }
             let save = self.position;
             let op = match self.next_eval_token() {
                 (EvalToken::Operator("*"), _, _) => BinaryOp::Multiply,
