@@ -4,8 +4,11 @@
 //! lives in the library crates below it.
 
 mod commands;
+mod configs;
 mod files;
+mod fix;
 mod report;
+mod sarif;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
