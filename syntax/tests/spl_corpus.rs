@@ -4,11 +4,12 @@
 //! file with an SPL syntax error and every file that lowers to no predicate, and compares them
 //! with the lists below, where each known failure carries the reason it was judged to be one.
 
-use rulelens_syntax::corpus_path::corpus_dir;
+mod spl_support;
+
 use rulelens_syntax::spl::{self, MacroTable};
 use rulelens_syntax::{ParsedFile, Severity};
+use spl_support::{splunk_repositories, yaml_files};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 /// Files with SPL syntax errors, each judged: the search really is malformed.
 const KNOWN_SYNTAX_ERRORS: &[(&str, &str)] = &[];
@@ -46,43 +47,6 @@ const KNOWN_WITHOUT_PREDICATES: &[(&str, &str)] = &[
     ),
 ];
 
-fn detection_files(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut folders = vec![root.to_path_buf()];
-    while let Some(folder) = folders.pop() {
-        let Ok(entries) = std::fs::read_dir(&folder) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                folders.push(path);
-            } else if path.extension().is_some_and(|e| e == "yml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
-fn splunk_repositories() -> Vec<PathBuf> {
-    let splunk = corpus_dir(env!("CARGO_MANIFEST_DIR")).join("splunk");
-    let mut repositories: Vec<PathBuf> = std::fs::read_dir(&splunk)
-        .unwrap_or_else(|error| panic!("cannot read {}: {error}", splunk.display()))
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.join("detections").is_dir())
-        .collect();
-    repositories.sort();
-    assert!(
-        !repositories.is_empty(),
-        "no Splunk repository under {}",
-        splunk.display()
-    );
-    repositories
-}
-
 struct CorpusRun {
     total: usize,
     /// Relative path to the SPL syntax diagnostics, as `lint at start..end: message`.
@@ -100,7 +64,7 @@ fn run_corpus() -> CorpusRun {
         let (macros, skipped) = MacroTable::load_dir(&repository.join("macros"));
         assert!(skipped.is_empty(), "macro files skipped: {skipped:?}");
         assert!(macros.len() > 100, "only {} macros loaded", macros.len());
-        for path in detection_files(&repository.join("detections")) {
+        for path in yaml_files(&repository.join("detections")) {
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
             let relative = path

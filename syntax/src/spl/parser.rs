@@ -557,7 +557,13 @@ impl<'t> Parser<'t> {
                 }
                 Some(_) => {
                     let before = self.position;
-                    self.bump_char();
+                    self.position += 1;
+                    while self
+                        .peek()
+                        .is_some_and(|next| next != b'"' && next != b'\\')
+                    {
+                        self.position += 1;
+                    }
                     value.push_str(&self.text[before..self.position]);
                 }
             }
@@ -632,8 +638,18 @@ impl<'t> Parser<'t> {
                 b'!' if stop_at_operator && self.peek_at(1) == Some(b'=') => break,
                 _ if ends_search_word(byte) => break,
                 _ => {
+                    // Copy the run of ordinary bytes at once. Every byte that stops the run
+                    // is ASCII, so the run ends on a character boundary.
                     let before = self.position;
-                    self.bump_char();
+                    self.position += 1;
+                    while let Some(next) = self.peek() {
+                        let special = matches!(next, b'"' | b'\\' | b'=' | b'<' | b'>' | b'!')
+                            || ends_search_word(next);
+                        if special {
+                            break;
+                        }
+                        self.position += 1;
+                    }
                     value.push_str(&self.text[before..self.position]);
                 }
             }

@@ -161,15 +161,16 @@ fn top_level_keys(text: &str) -> Vec<KeyLine<'_>> {
         let line = &text[line_start..line_end];
         let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         let skipped = line_end - line_start - line.len();
-        if let Some(colon) = line.find(':') {
+        // Only the key's own bytes are scanned, so long description lines cost nothing.
+        let colon = line
+            .bytes()
+            .position(|b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-'))
+            .filter(|&at| at > 0 && line.as_bytes().get(at) == Some(&b':'));
+        if let Some(colon) = colon {
             let key = &line[..colon];
-            let is_key = !key.is_empty()
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
             let after = &line[colon + 1..];
             // A key is followed by a space or the end of the line, unlike `http://x`.
-            if is_key && (after.is_empty() || after.starts_with([' ', '\t', '\r'])) {
+            if after.is_empty() || after.starts_with([' ', '\t', '\r']) {
                 let value_offset = after.len() - after.trim_start().len();
                 let value = after.trim();
                 let inline_value = (!value.is_empty() && !value.starts_with('#'))

@@ -13,7 +13,46 @@ use rulelens_syntax::corpus_path::corpus_dir;
 use rulelens_syntax::spl::MacroTable;
 use rulelens_syntax::{Expr, ParsedFile, Predicate, PredicateContext, TextRange, Tree};
 use std::fmt::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+/// Every `.yml` file under `root`, sorted.
+pub fn yaml_files(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![root.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The Splunk repositories of the corpus that hold a `detections` folder.
+pub fn splunk_repositories() -> Vec<PathBuf> {
+    let splunk = corpus_dir(env!("CARGO_MANIFEST_DIR")).join("splunk");
+    let mut repositories: Vec<PathBuf> = std::fs::read_dir(&splunk)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", splunk.display()))
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.join("detections").is_dir())
+        .collect();
+    repositories.sort();
+    assert!(
+        !repositories.is_empty(),
+        "no Splunk repository under {}",
+        splunk.display()
+    );
+    repositories
+}
 
 /// The security_content repository of the corpus.
 pub fn security_content() -> PathBuf {
