@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 const ROUNDS: usize = 10;
 
-/// The CPU time this thread has used, where Linux reports it.
+/// Returns the CPU time this thread has used, where Linux reports it.
 fn thread_cpu_time() -> Option<Duration> {
     let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let nanoseconds = text.split_whitespace().next()?.parse().ok()?;

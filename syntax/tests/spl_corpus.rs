@@ -18,6 +18,10 @@ const KNOWN_SYNTAX_ERRORS: &[(&str, &str)] = &[];
 /// that the IR can express.
 const KNOWN_WITHOUT_PREDICATES: &[(&str, &str)] = &[
     (
+        "detections/deprecated/prohibited_software_on_endpoint.yml",
+        "all tstats rows; the `prohibited_softwares` macro is `search *`, a placeholder",
+    ),
+    (
         "detections/endpoint/unusually_long_command_line.yml",
         "all tstats rows; the only filter compares a computed length with a computed bound",
     ),
@@ -157,4 +161,13 @@ fn splunk_detections_parse_and_lower() {
         "{lowered} of {} detections lower to a predicate, under 95%",
         run.total
     );
+}
+
+#[test]
+fn macros_dir_found_for_detection() {
+    let repository = spl_support::security_content();
+    let detection = repository.join("detections/endpoint/detect_regasm_spawning_a_process.yml");
+    let found = spl::find_macros_dir(&detection);
+    assert_eq!(found, Some(repository.join("macros")));
+    assert_eq!(spl::find_macros_dir(std::path::Path::new("/")), None);
 }

@@ -37,7 +37,7 @@ const DETECTIONS: &[&str] = &[
     "deprecated/aws_cloud_provisioning_from_previously_unseen_ip_address.yml",
     // `from datamodel Web.Web` and the `regex` command.
     "web/log4shell_jndi_payload_injection_attempt.yml",
-    // An inner join whose subsearch holds the registry filter.
+    // An inner join whose subsearch contains the registry filter.
     "endpoint/malicious_inprocserver32_modification.yml",
     // lookup outputs, then `search` on a computed field.
     "endpoint/3cx_supply_chain_attack_network_indicators.yml",

@@ -96,7 +96,7 @@ pub struct Word {
 }
 
 impl Word {
-    /// The text without its surrounding double quotes, escapes kept as written.
+    /// Returns the text without its surrounding double quotes, escapes kept as written.
     pub fn written(&self) -> &str {
         let source = self.source.as_str();
         match source.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {

@@ -1,11 +1,11 @@
-//! The SPL commands the parser knows, and which of them transform events into a table.
+//! The SPL commands the parser recognises, and which of them transform events into a table.
 //!
 //! The list holds the commands of the Splunk Enterprise search reference plus the common app
 //! commands detection content uses (Machine Learning Toolkit `fit`/`apply`, URL Toolbox
 //! lookups run through `lookup`, `xmlkv`). A name missing from it is reported as an unknown
 //! command at warning level, because a custom app can add commands.
 
-/// What a command does to the event stream, as far as lowering cares.
+/// The effect of a command on the event stream, as far as lowering needs it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommandClass {
     /// Passes events on, possibly filtered or with new fields.

@@ -1,7 +1,7 @@
 //! The first pass over a search: comments blanked out and macro calls expanded.
 //!
 //! Splunk expands macros as text before it parses a search, and this pass does the same, so
-//! the parser sees one string. [`OriginMap`] records where each part of that string came
+//! the parser reads one string. [`OriginMap`] records where each part of that string came
 //! from: text the user wrote maps back byte for byte, and text that a macro produced maps to
 //! the whole macro call in the user's text, so a predicate from `` `process_cmd` `` points at
 //! the call. Nested calls inside a definition map to the outermost call.
@@ -22,7 +22,7 @@ pub const MAX_MACRO_DEPTH: usize = 32;
 /// left unexpanded and reported. It stops macros that double their text at each level.
 pub const MAX_EXPANSION_GROWTH: usize = 1 << 20;
 
-/// Where one run of the expanded text came from.
+/// The source of one run of the expanded text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Origin {
     /// Copied from the user's text starting at this offset, one byte for one byte.
@@ -37,12 +37,12 @@ struct Segment {
     origin: Origin,
 }
 
-/// Maps offsets of a search text to offsets of the file that holds it, for a search embedded
+/// Maps offsets of a search text to offsets of the file that contains it, for a search embedded
 /// in YAML.
 pub trait OffsetMapper {
-    /// The file offset where the search text's byte `offset` starts.
+    /// Returns the file offset where the search text's byte `offset` starts.
     fn file_start(&self, offset: usize) -> usize;
-    /// The file offset where a range of the search text that ends at `offset` ends.
+    /// Returns the file offset where a range of the search text that ends at `offset` ends.
     fn file_end(&self, offset: usize) -> usize;
 }
 

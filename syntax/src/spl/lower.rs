@@ -6,7 +6,7 @@
 //! - Before the first transforming command (`stats`, `tstats`, `chart`...), a predicate filters
 //!   events: [`PredicateContext::Source`].
 //! - After it, a predicate on a group-by field still filters events, because the rows keep the
-//!   field's values; a predicate on anything else (`count > 5`) is a
+//!   field's values. A predicate on anything else (`count > 5`) is a
 //!   [`PredicateContext::Threshold`].
 //! - A predicate on a field that `eval`, `rex`, `lookup` or `spath output=` created is
 //!   [`PredicateContext::Computed`].
@@ -88,7 +88,7 @@ struct Lowering {
     join_depth: usize,
 }
 
-/// What lowering knows about a field reference.
+/// A field reference with the context lowering found for it.
 struct FieldInfo {
     field: Field,
     context: PredicateContext,
@@ -417,6 +417,8 @@ impl Lowering {
                     .collect();
                 or_of(items)
             }
+            // `search *` matches every event.
+            SearchNode::Keyword(word) if word.value.bytes().all(|b| b == b'*') => None,
             SearchNode::Keyword(word) => Some(Expr::Predicate(Predicate {
                 field: None,
                 op: Op::Match,
@@ -513,7 +515,7 @@ impl Lowering {
                     operands.iter().map(|operand| self.eval(operand)).collect();
                 match lowered {
                     Some(items) => or_of(items),
-                    // An `OR` with an operand that says nothing could match anything.
+                    // An `OR` with an operand lowering cannot read could match anything.
                     None => Some(opaque(*range, "expression")),
                 }
             }
@@ -741,7 +743,7 @@ impl Lowering {
     }
 }
 
-/// The text, kind and range of a string or number literal.
+/// Returns the text, kind and range of a string or number literal.
 fn literal(node: &EvalNode) -> Option<(&str, ValueKind, TextRange)> {
     match node {
         EvalNode::String { value, range } => Some((value, ValueKind::String, *range)),
@@ -750,7 +752,7 @@ fn literal(node: &EvalNode) -> Option<(&str, ValueKind, TextRange)> {
     }
 }
 
-/// The predicate of an eval comparison with a literal. Eval comparisons are case-sensitive
+/// Builds the predicate of an eval comparison with a literal. Eval comparisons are case-sensitive
 /// unless the field went through `lower()` or `upper()` (`folded`).
 fn literal_predicate(
     info: FieldInfo,
@@ -842,7 +844,7 @@ pub(crate) fn is_cidr(text: &str) -> bool {
     }
 }
 
-/// The predicate of `field=value` in a search: wildcards at the ends become the operator,
+/// Builds the predicate of `field=value` in a search: wildcards at the ends become the operator,
 /// `field=*` tests that the field exists, and a CIDR value matches the network. Search
 /// comparisons are case-insensitive.
 fn search_value_predicate(
@@ -908,7 +910,7 @@ fn wildcard_op(text: &str, many: char, one: char) -> (Op, &str) {
     (op, core)
 }
 
-/// The predicate of `like(field, pattern)`: `%` and `_` are the wildcards.
+/// Builds the predicate of `like(field, pattern)`: `%` and `_` are the wildcards.
 fn like_predicate(
     info: FieldInfo,
     pattern: &str,
@@ -944,7 +946,7 @@ fn like_predicate(
     }
 }
 
-/// Collects the data-source selectors of `expr`; returns whether `expr` holds nothing else.
+/// Collects the data-source selectors of `expr`; returns whether `expr` contains nothing else.
 fn collect_data_sources(expr: &Expr, found: &mut Vec<DataSource>) -> bool {
     match expr {
         Expr::Or(items) | Expr::And(items) => {

@@ -131,9 +131,9 @@ pub fn find_macros_dir(path: &Path) -> Option<PathBuf> {
         .find(|candidate| candidate.is_dir())
 }
 
-/// Reads one security_content macro file. `saphyr` reads most of them; a few use multi-line
-/// quoted scalars continued at column 0, which it rejects, so those go through a line reader
-/// that handles only the three top-level keys a macro needs.
+/// Reads one security_content macro file with `saphyr`. A few files continue multi-line
+/// quoted scalars at column 0, which `saphyr` rejects. Those go through a line reader that
+/// handles only the three top-level keys a macro needs.
 pub fn parse_macro_yaml(text: &str) -> Option<MacroDefinition> {
     parse_macro_yaml_with_saphyr(text).or_else(|| parse_macro_yaml_by_lines(text))
 }
@@ -175,7 +175,7 @@ fn scalar_to_string(node: &saphyr::Yaml) -> Option<String> {
     }
 }
 
-/// The fallback reader: top-level `key: value` lines, where a quoted value may run over
+/// Reads a macro file line by line: top-level `key: value` lines, where a quoted value may run over
 /// several lines (joined with a space, as YAML folding does), and `arguments:` followed by
 /// `- item` lines.
 fn parse_macro_yaml_by_lines(text: &str) -> Option<MacroDefinition> {

@@ -50,7 +50,7 @@ pub const EMPTY_PIPE_SEGMENT: &str = "syntax/spl-empty-pipe-segment";
 pub const UNKNOWN_COMMAND: &str = "syntax/spl-unknown-command";
 /// An operator without an operand: `a=`, `OR` at the end, `where` with no condition.
 pub const MISSING_OPERAND: &str = "syntax/spl-missing-operand";
-/// Text the parser cannot read where it stands.
+/// Text the parser cannot read at its position.
 pub const UNEXPECTED_TOKEN: &str = "syntax/spl-unexpected-token";
 /// Nesting past the parser's depth limit.
 pub const NESTING_TOO_DEEP: &str = "syntax/spl-nesting-too-deep";
@@ -78,7 +78,7 @@ pub const LINT_IDS: &[&str] = &[
     MISSING_SEARCH,
 ];
 
-/// How a search is read.
+/// The options a search is read with.
 #[derive(Clone, Copy, Debug)]
 pub struct SplOptions<'a> {
     pub macros: &'a MacroTable,
@@ -112,6 +112,8 @@ pub struct SplDocument {
     /// The data sources a detection YAML names in `data_source:` (`Sysmon EventID 1`). They
     /// describe the logs in words, so they are kept here rather than as IR data sources.
     pub declared_data_sources: Vec<crate::ir::Spanned<String>>,
+    /// The detection YAML's `type:` (`TTP`, `Anomaly`, `Hunting`), as written.
+    pub detection_type: Option<crate::ir::Spanned<String>>,
 }
 
 /// Returns whether a macro name is a detection's tuning hook, `<detection>_filter`.
@@ -206,6 +208,7 @@ fn parse_search(
         macro_calls: expansion.calls,
         filter_macro,
         declared_data_sources: Vec::new(),
+        detection_type: None,
     };
     (document, diagnostics)
 }

@@ -1546,7 +1546,7 @@ impl<'t> Parser<'t> {
     }
 
     /// Returns whether an arithmetic chain that started at `start` has grown past the
-    /// nesting limit; its left-nested tree would be as deep as it is long. Reports it once
+    /// nesting limit, because its left-nested tree is as deep as it is long. Reports it once
     /// and skips the rest of the command.
     fn chain_too_long(&mut self, length: usize, start: usize) -> bool {
         if length < MAX_NESTING {
@@ -1899,7 +1899,7 @@ impl<'t> Parser<'t> {
     }
 }
 
-/// The names of the named groups `(?<name>...)` and `(?P<name>...)` of a regular expression.
+/// Returns the names of the named groups `(?<name>...)` and `(?P<name>...)` of a regular expression.
 fn named_groups(pattern: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = pattern;

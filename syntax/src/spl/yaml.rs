@@ -28,7 +28,7 @@ impl OffsetMapper for EmbeddedSearch<'_> {
         self.embedded.file_offset(offset)
     }
 
-    /// The end of the file text that produced the byte before `offset`. An escape such as
+    /// Returns the end of the file text that produced the byte before `offset`. An escape such as
     /// `''` produces one byte from two, so when the next byte's file text starts further on
     /// with no white space between, the range grows to cover the whole escape.
     fn file_end(&self, offset: usize) -> usize {
@@ -66,6 +66,7 @@ pub fn parse_detection(text: &str, options: &SplOptions<'_>) -> ParsedFile {
     let keys = top_level_keys(text);
     let mut diagnostics = Vec::new();
     let mut declared_data_sources = Vec::new();
+    let mut detection_type = None;
 
     for key in &keys {
         match key.key {
@@ -79,13 +80,9 @@ pub fn parse_detection(text: &str, options: &SplOptions<'_>) -> ParsedFile {
                     .as_ref()
                     .is_some_and(|status| status.value.eq_ignore_ascii_case("deprecated"));
             }
-            "type" => {
-                // Splunk's `type` (TTP, Anomaly, Hunting) is the closest thing to a level.
-                rule.metadata.level = scalar_value(text, key).map(|mut value| {
-                    value.value = value.value.to_lowercase();
-                    value
-                });
-            }
+            // Splunk's `type` (TTP, Anomaly, Hunting) describes how a detection is used, not how
+            // severe it is, so it is kept in the tree rather than as the rule's level.
+            "type" => detection_type = scalar_value(text, key),
             "data_source" => {
                 let end = block_end(text, key.next_line);
                 for item in sequence_items(text, key.next_line, end, 0) {
@@ -117,6 +114,7 @@ pub fn parse_detection(text: &str, options: &SplOptions<'_>) -> ParsedFile {
         ));
         let document = super::SplDocument {
             declared_data_sources,
+            detection_type,
             ..Default::default()
         };
         return ParsedFile {
@@ -136,6 +134,7 @@ pub fn parse_detection(text: &str, options: &SplOptions<'_>) -> ParsedFile {
     let (mut document, search_diagnostics) =
         parse_search(&search.text, &mapper, search.token_range, options);
     document.declared_data_sources = declared_data_sources;
+    document.detection_type = detection_type;
     diagnostics.extend(search_diagnostics);
     let lowered = super::lower::lower(&document);
     rule.logic = lowered.logic;
@@ -215,7 +214,7 @@ fn scalar_value(text: &str, key: &KeyLine<'_>) -> Option<Spanned<String>> {
     Some(Spanned::new(trimmed.to_owned(), value.token_range))
 }
 
-/// The offset where the block that starts at `start` ends: the next line at column 0 that is
+/// Returns the offset where the block that starts at `start` ends: the next line at column 0 that is
 /// not blank and not a comment.
 fn block_end(text: &str, start: usize) -> usize {
     let mut line_start = start;
@@ -327,10 +326,18 @@ mod tests {
             Some("abc-1")
         );
         assert!(rule.metadata.deprecated);
-        assert_eq!(
-            rule.metadata.level.as_ref().map(|t| t.value.as_str()),
-            Some("ttp")
-        );
+        assert_eq!(rule.metadata.level, None);
+        let Tree::Spl(document) = &parsed.documents[0].tree else {
+            panic!("not an SPL tree");
+        };
+        let detection_type = document.detection_type.as_ref().map(|t| t.value.as_str());
+        assert_eq!(detection_type, Some("TTP"));
+        let declared: Vec<&str> = document
+            .declared_data_sources
+            .iter()
+            .map(|d| d.value.as_str())
+            .collect();
+        assert_eq!(declared, vec!["Sysmon EventID 1"]);
         let techniques: Vec<&str> = rule
             .metadata
             .techniques

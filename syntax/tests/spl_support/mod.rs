@@ -15,7 +15,7 @@ use rulelens_syntax::{Expr, ParsedFile, Predicate, PredicateContext, TextRange, 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
-/// Every `.yml` file under `root`, sorted.
+/// Lists every `.yml` file under `root`, sorted.
 pub fn yaml_files(root: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut folders = vec![root.to_path_buf()];
@@ -36,7 +36,7 @@ pub fn yaml_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// The Splunk repositories of the corpus that hold a `detections` folder.
+/// Lists the Splunk repositories of the corpus that contain a `detections` folder.
 pub fn splunk_repositories() -> Vec<PathBuf> {
     let splunk = corpus_dir(env!("CARGO_MANIFEST_DIR")).join("splunk");
     let mut repositories: Vec<PathBuf> = std::fs::read_dir(&splunk)
@@ -54,19 +54,19 @@ pub fn splunk_repositories() -> Vec<PathBuf> {
     repositories
 }
 
-/// The security_content repository of the corpus.
+/// Returns the security_content repository of the corpus.
 pub fn security_content() -> PathBuf {
     corpus_dir(env!("CARGO_MANIFEST_DIR")).join("splunk/splunk+security_content")
 }
 
-/// The macros of the security_content repository.
+/// Loads the macros of the security_content repository.
 pub fn corpus_macros() -> MacroTable {
     let (macros, skipped) = MacroTable::load_dir(&security_content().join("macros"));
     assert!(skipped.is_empty(), "macro files skipped: {skipped:?}");
     macros
 }
 
-/// The file text at `range`, on one line, shortened past 60 characters.
+/// Returns the file text at `range` on one line, shortened past 60 characters.
 fn excerpt(text: &str, range: TextRange) -> String {
     let slice = text
         .get(range.as_range())
