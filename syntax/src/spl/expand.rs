@@ -335,6 +335,7 @@ impl Expander<'_, '_> {
             self.write_macro_text(call_text, call_range);
             return false;
         };
+
         if depth >= MAX_MACRO_DEPTH {
             self.diagnostics.push(Diagnostic::error(
                 super::MACRO_RECURSION,
@@ -348,6 +349,7 @@ impl Expander<'_, '_> {
             self.write_macro_text(call_text, call_range);
             return false;
         }
+
         let body = definition.substitute(&found.arguments);
         if self.output.len() + body.len() > self.budget {
             if !self.budget_reported {
@@ -365,6 +367,7 @@ impl Expander<'_, '_> {
             self.write_macro_text(call_text, call_range);
             return false;
         }
+
         // Spaces around the body keep it from joining the words beside the call.
         self.write_macro_text(" ", call_range);
         self.expand_macro_body(&body, call_range, depth + 1);

@@ -286,10 +286,10 @@ impl<'t> Parser<'t> {
         if self.peek() == Some(b'`') && has_pipe {
             let name = self.macro_token();
             let end = self.skip_to_command_end();
-            return self.finish_command(name.clone(), start, start, start, end, {
-                CommandKind::Macro { name }
-            });
+            let kind = CommandKind::Macro { name: name.clone() };
+            return self.finish_command(name, start, start, start, end, kind);
         }
+
         let (name, name_start, name_end) = self.command_name();
         let explicit = has_pipe
             || name == "search"
@@ -299,14 +299,8 @@ impl<'t> Parser<'t> {
             self.position = start;
             let expression = self.search_expression(false);
             let end = self.position;
-            return self.finish_command(
-                "search".to_owned(),
-                start,
-                start,
-                start,
-                end,
-                CommandKind::Search(expression),
-            );
+            let kind = CommandKind::Search(expression);
+            return self.finish_command("search".to_owned(), start, start, start, end, kind);
         }
         if name.is_empty() {
             let end = self.skip_to_command_end();
@@ -316,64 +310,12 @@ impl<'t> Parser<'t> {
                 end.max(start + 1).min(self.text.len()),
                 "expected a command name after `|`".to_owned(),
             );
-            return self.finish_command(
-                String::new(),
-                start,
-                start,
-                start,
-                end,
-                CommandKind::Other,
-            );
+            let kind = CommandKind::Other;
+            return self.finish_command(String::new(), start, start, start, end, kind);
         }
+
         let mut subsearches = Vec::new();
-        let kind = match name.as_str() {
-            "search" => CommandKind::Search(self.search_expression(false)),
-            "where" => CommandKind::Where(self.where_arguments()),
-            "eval" => CommandKind::Eval(self.eval_assignments()),
-            "tstats" | "mstats" => self.tstats_arguments(&mut subsearches),
-            "stats" | "chart" | "timechart" | "eventstats" | "streamstats" | "top" | "rare"
-            | "sistats" | "geostats" => self.stats_arguments(&mut subsearches),
-            "rename" => CommandKind::Rename(self.rename_arguments()),
-            "regex" => self.regex_arguments(),
-            "join" => {
-                let options_start = self.position;
-                self.skip_arguments(&mut subsearches);
-                let options = &self.text[options_start..self.position];
-                let options = options
-                    .split('[')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
-                let outer = options.contains("type=outer") || options.contains("type=left");
-                CommandKind::Join { outer }
-            }
-            "from" | "datamodel" => self.datamodel_arguments(&name, &mut subsearches),
-            "lookup" | "rex" | "spath" | "iplocation" | "inputlookup" => {
-                self.extract_arguments(&name, &mut subsearches)
-            }
-            "foreach" => {
-                // The subsearch of `foreach` is a template with `<<FIELD>>` markers, not
-                // SPL, so it is skipped as text.
-                self.skip_template_arguments();
-                CommandKind::Other
-            }
-            _ => {
-                if command_class(&name).is_none() {
-                    let range = self.range(name_start, name_end);
-                    self.diagnostics.push(Diagnostic::new(
-                        super::UNKNOWN_COMMAND,
-                        Severity::Warning,
-                        range,
-                        format!(
-                            "unknown command `{name}`: check the spelling, or ignore this if an \
-                             installed app adds it"
-                        ),
-                    ));
-                }
-                self.skip_arguments(&mut subsearches);
-                CommandKind::Other
-            }
-        };
+        let kind = self.command_arguments(&name, name_start, name_end, &mut subsearches);
         self.skip_spaces();
         if !self.at_command_end() {
             let rest_start = self.position;
@@ -385,10 +327,72 @@ impl<'t> Parser<'t> {
                 format!("unexpected text in `{name}`: check for a missing operator or quote"),
             );
         }
+
         let end = self.position;
         let mut command = self.finish_command(name, start, name_start, name_end, end, kind);
         command.subsearches = subsearches;
         command
+    }
+
+    /// Reads the arguments of the command `name`, whose name ends at the cursor.
+    fn command_arguments(
+        &mut self,
+        name: &str,
+        name_start: usize,
+        name_end: usize,
+        subsearches: &mut Vec<Pipeline>,
+    ) -> CommandKind {
+        match name {
+            "search" => CommandKind::Search(self.search_expression(false)),
+            "where" => CommandKind::Where(self.where_arguments()),
+            "eval" => CommandKind::Eval(self.eval_assignments()),
+            "tstats" | "mstats" => self.tstats_arguments(subsearches),
+            "stats" | "chart" | "timechart" | "eventstats" | "streamstats" | "top" | "rare"
+            | "sistats" | "geostats" => self.stats_arguments(subsearches),
+            "rename" => CommandKind::Rename(self.rename_arguments()),
+            "regex" => self.regex_arguments(),
+            "join" => self.join_arguments(subsearches),
+            "from" | "datamodel" => self.datamodel_arguments(name, subsearches),
+            "lookup" | "rex" | "spath" | "iplocation" | "inputlookup" => {
+                self.extract_arguments(name, subsearches)
+            }
+            "foreach" => {
+                // The subsearch of `foreach` is a template with `<<FIELD>>` markers, not
+                // SPL, so it is skipped as text.
+                self.skip_template_arguments();
+                CommandKind::Other
+            }
+            _ => {
+                if command_class(name).is_none() {
+                    let range = self.range(name_start, name_end);
+                    self.diagnostics.push(Diagnostic::new(
+                        super::UNKNOWN_COMMAND,
+                        Severity::Warning,
+                        range,
+                        format!(
+                            "unknown command `{name}`: check the spelling, or ignore this if an \
+                             installed app adds it"
+                        ),
+                    ));
+                }
+                self.skip_arguments(subsearches);
+                CommandKind::Other
+            }
+        }
+    }
+
+    fn join_arguments(&mut self, subsearches: &mut Vec<Pipeline>) -> CommandKind {
+        let options_start = self.position;
+        self.skip_arguments(subsearches);
+        // Options come before the subsearch: `join type=left user [search ...]`.
+        let options = &self.text[options_start..self.position];
+        let options = options
+            .split('[')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let outer = options.contains("type=outer") || options.contains("type=left");
+        CommandKind::Join { outer }
     }
 
     fn finish_command(
@@ -590,6 +594,7 @@ impl<'t> Parser<'t> {
         if !self.enter_nesting(start) {
             return None;
         }
+
         self.position += 1;
         self.subsearch_depth += 1;
         let mut pipeline = self.pipeline();
