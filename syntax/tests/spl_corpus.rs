@@ -171,3 +171,53 @@ fn macros_dir_found_for_detection() {
     assert_eq!(found, Some(repository.join("macros")));
     assert_eq!(spl::find_macros_dir(std::path::Path::new("/")), None);
 }
+
+#[test]
+fn macro_cache_loads_folder_once() {
+    let repository = spl_support::security_content();
+    let first = repository.join("detections/endpoint/detect_regasm_spawning_a_process.yml");
+    let second = repository.join("detections/network/detect_outbound_smb_traffic.yml");
+    let mut cache = spl::MacroCache::new();
+    let (table, skipped) = cache.table_for(&first);
+    assert!(table.get("process_regasm", 0).is_some());
+    assert!(skipped.is_empty());
+    let (table, _) = cache.table_for(&second);
+    assert!(table.get("security_content_ctime", 1).is_some());
+    let (table, _) = cache.table_for(std::path::Path::new("/no/such/rule.yml"));
+    assert!(table.is_empty());
+}
+
+#[test]
+fn crlf_and_bom_detection_reads_the_same() {
+    let repository = spl_support::security_content();
+    let path =
+        repository.join("detections/endpoint/windows_cached_domain_credentials_reg_query.yml");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+    let macros = spl_support::corpus_macros();
+    let variant = format!("\u{feff}{}", text.replace('\n', "\r\n"));
+    let plain = spl::parse_yaml_with_macros(&text, &macros);
+    let converted = spl::parse_yaml_with_macros(&variant, &macros);
+    assert!(
+        converted.diagnostics.is_empty(),
+        "{:?}",
+        converted.diagnostics
+    );
+    let values = |parsed: &ParsedFile, source: &str| -> Vec<String> {
+        parsed.documents[0]
+            .rule
+            .predicates()
+            .iter()
+            .filter_map(|(predicate, _)| predicate.value.as_ref())
+            .map(|value| source[value.range.as_range()].to_owned())
+            .collect()
+    };
+    let expected = values(&plain, &text);
+    assert_eq!(expected.len(), 5);
+    assert_eq!(values(&converted, &variant), expected);
+    let title = converted.documents[0].rule.metadata.title.as_ref();
+    assert_eq!(
+        title.map(|t| t.value.as_str()),
+        Some("Windows Cached Domain Credentials Reg Query")
+    );
+}

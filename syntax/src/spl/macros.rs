@@ -121,6 +121,35 @@ impl MacroTable {
     }
 }
 
+/// Macro tables loaded once per `macros` folder, for a caller that parses many detections.
+#[derive(Debug, Default)]
+pub struct MacroCache {
+    tables: HashMap<PathBuf, MacroTable>,
+    empty: MacroTable,
+}
+
+impl MacroCache {
+    pub fn new() -> MacroCache {
+        MacroCache::default()
+    }
+
+    /// Returns the macros for the detection at `path`: those of the nearest `macros` folder,
+    /// loaded on first use, or an empty table when there is none. Files the folder's load
+    /// skipped are returned the first time only.
+    pub fn table_for(&mut self, path: &Path) -> (&MacroTable, Vec<(PathBuf, String)>) {
+        let Some(dir) = find_macros_dir(path) else {
+            return (&self.empty, Vec::new());
+        };
+        let mut skipped = Vec::new();
+        let table = self.tables.entry(dir).or_insert_with_key(|dir| {
+            let (table, skipped_files) = MacroTable::load_dir(dir);
+            skipped = skipped_files;
+            table
+        });
+        (table, skipped)
+    }
+}
+
 /// Finds the `macros` folder for a detection file: the nearest ancestor folder of `path` that
 /// contains a `macros` folder, as in the security_content layout `detections/<area>/x.yml`
 /// beside `macros/`.

@@ -27,7 +27,7 @@ pub mod parser;
 mod yaml;
 
 pub use ast::Pipeline;
-pub use macros::{find_macros_dir, MacroDefinition, MacroTable};
+pub use macros::{find_macros_dir, MacroCache, MacroDefinition, MacroTable};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Format, Language, Rule, TextRange};
