@@ -865,6 +865,12 @@ impl<'t> Parser<'t> {
         let Some(field) = self.search_word(true) else {
             return self.search_term_without_field(start);
         };
+        if !field.quoted && self.peek() == Some(b'(') {
+            let directive = field.value.to_ascii_uppercase();
+            if directive == "TERM" || directive == "CASE" {
+                return Some(self.term_directive(start));
+            }
+        }
         let after_field = self.position;
         self.skip_spaces();
         let operator_start = self.position;
@@ -898,7 +904,7 @@ impl<'t> Parser<'t> {
                 range,
             });
         }
-        if self.at_keyword("IN", false) && !field.quoted {
+        if self.at_keyword("IN", false) {
             let save = self.position;
             self.position += 2;
             self.skip_spaces();
@@ -909,6 +915,29 @@ impl<'t> Parser<'t> {
         }
         self.position = after_field;
         Some(SearchNode::Keyword(field))
+    }
+
+    /// Reads `TERM(x)` or `CASE(x)`, whose name ends at the `(` under the cursor, as one
+    /// keyword with the value `x`.
+    fn term_directive(&mut self, start: usize) -> SearchNode {
+        let open = self.position;
+        self.position += 1;
+        let inner_start = self.position;
+        let close = self.text[inner_start..].find([')', '|']);
+        let inner_end = close.map_or(self.text.len(), |relative| inner_start + relative);
+        self.position = inner_end;
+        if self.peek() == Some(b')') {
+            self.position += 1;
+        } else {
+            self.report_unclosed_paren(open);
+        }
+        let inner = self.text[inner_start..inner_end].trim();
+        SearchNode::Keyword(Word {
+            source: self.text[start..self.position].to_owned(),
+            value: inner.trim_matches('"').to_owned(),
+            quoted: false,
+            range: self.range(start, self.position),
+        })
     }
 
     fn word_from(&self, start: usize) -> Word {
