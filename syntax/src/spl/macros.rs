@@ -21,12 +21,34 @@ pub struct MacroDefinition {
 }
 
 impl MacroDefinition {
-    /// Returns the definition with each `$argument$` replaced by the matching value.
+    /// Returns the definition with each `$argument$` replaced by the matching value, in one
+    /// pass, so that a value containing `$other$` is not substituted again.
     pub fn substitute(&self, values: &[String]) -> String {
-        let mut text = self.definition.clone();
-        for (name, value) in self.arguments.iter().zip(values) {
-            text = text.replace(&format!("${name}$"), value);
+        let mut text = String::with_capacity(self.definition.len());
+        let mut rest = self.definition.as_str();
+        while let Some(open) = rest.find('$') {
+            text.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let replaced = after.find('$').and_then(|close| {
+                let name = &after[..close];
+                let index = self
+                    .arguments
+                    .iter()
+                    .position(|argument| argument == name)?;
+                Some((values.get(index)?, close))
+            });
+            match replaced {
+                Some((value, close)) => {
+                    text.push_str(value);
+                    rest = &after[close + 1..];
+                }
+                None => {
+                    text.push('$');
+                    rest = after;
+                }
+            }
         }
+        text.push_str(rest);
         text
     }
 }
@@ -397,5 +419,13 @@ mod tests {
         };
         let text = definition.substitute(&["f".to_owned(), "1".to_owned()]);
         assert_eq!(text, "f=1 OR f=x");
+        let text = definition.substitute(&["$b$".to_owned(), "2".to_owned()]);
+        assert_eq!(text, "$b$=2 OR $b$=x");
+        let unrelated = MacroDefinition {
+            definition: "cost=$5 $c$ $a$".to_owned(),
+            ..definition
+        };
+        let text = unrelated.substitute(&["f".to_owned(), "1".to_owned()]);
+        assert_eq!(text, "cost=$5 $c$ f");
     }
 }
