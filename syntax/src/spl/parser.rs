@@ -1052,15 +1052,16 @@ impl<'t> Parser<'t> {
     fn datamodel_clause(&mut self) -> Option<Word> {
         let key = self.search_word(true)?;
         let key_lower = key.value.to_ascii_lowercase();
-        if let Some(rest) = key_lower.strip_prefix("datamodel:") {
-            // `datamodel:X.Y` is one word, because `:` does not end a word.
-            let prefix_len = key.source.len() - rest.len();
-            let start = self.position - key.source.len() + prefix_len;
+        let prefix = "datamodel:";
+        if key_lower.starts_with(prefix) {
+            // `datamodel:X.Y` is one word, because `:` does not end a word. The prefix is
+            // ASCII, so the value's byte at its length is a character boundary.
+            let rest = key.value.get(prefix.len()..).unwrap_or_default().to_owned();
             return Some(Word {
-                source: key.source[prefix_len..].to_owned(),
-                value: key.value[key.value.len() - rest.len()..].to_owned(),
+                source: rest.clone(),
+                value: rest,
                 quoted: key.quoted,
-                range: self.range(start, self.position),
+                range: key.range,
             });
         }
         if key_lower != "datamodel" {
