@@ -103,6 +103,10 @@ fn fixture_searches_match_snapshots() {
             "search_precedence",
             include_str!("fixtures/spl/search_precedence.spl"),
         ),
+        (
+            "eval_functions",
+            include_str!("fixtures/spl/eval_functions.spl"),
+        ),
     ];
     for (name, text) in fixtures {
         let parsed = spl::parse_with_macros(text, &macros);
