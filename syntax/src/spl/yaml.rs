@@ -318,6 +318,7 @@ mod tests {
                     analytic_story:\n  - x\n  mitre_attack_id:\n  - t1059.001\n  - T1003\n  \
                     product:\n  - Splunk\n";
         let parsed = parse(text);
+
         let rule = &parsed.documents[0].rule;
         let title = rule.metadata.title.as_ref().map(|t| t.value.as_str());
         assert_eq!(title, Some("Some Detection"));
@@ -327,6 +328,7 @@ mod tests {
         );
         assert!(rule.metadata.deprecated);
         assert_eq!(rule.metadata.level, None);
+
         let Tree::Spl(document) = &parsed.documents[0].tree else {
             panic!("not an SPL tree");
         };
@@ -338,6 +340,7 @@ mod tests {
             .map(|d| d.value.as_str())
             .collect();
         assert_eq!(declared, vec!["Sysmon EventID 1"]);
+
         let techniques: Vec<&str> = rule
             .metadata
             .techniques
