@@ -194,6 +194,7 @@ fn crlf_and_bom_detection_reads_the_same() {
         repository.join("detections/endpoint/windows_cached_domain_credentials_reg_query.yml");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()));
+
     let macros = spl_support::corpus_macros();
     let variant = format!("\u{feff}{}", text.replace('\n', "\r\n"));
     let plain = spl::parse_yaml_with_macros(&text, &macros);
@@ -203,6 +204,7 @@ fn crlf_and_bom_detection_reads_the_same() {
         "{:?}",
         converted.diagnostics
     );
+
     let values = |parsed: &ParsedFile, source: &str| -> Vec<String> {
         parsed.documents[0]
             .rule
@@ -215,6 +217,7 @@ fn crlf_and_bom_detection_reads_the_same() {
     let expected = values(&plain, &text);
     assert_eq!(expected.len(), 5);
     assert_eq!(values(&converted, &variant), expected);
+
     let title = converted.documents[0].rule.metadata.title.as_ref();
     assert_eq!(
         title.map(|t| t.value.as_str()),
