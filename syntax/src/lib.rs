@@ -10,8 +10,10 @@
 
 pub mod corpus_path;
 pub mod diagnostic;
+pub mod elastic;
 pub mod ir;
 pub mod line_index;
+pub mod panther;
 pub mod sigma;
 pub mod source;
 
@@ -26,6 +28,8 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub enum Tree {
     Sigma(Box<sigma::SigmaDocument>),
+    Elastic(Box<elastic::ElasticDocument>),
+    Panther(Box<panther::PantherDocument>),
 }
 
 /// One rule read from a file, with its language-specific syntax.
@@ -107,12 +111,11 @@ fn has_top_level_key(text: &str, line_text: &str) -> bool {
 pub fn parse(format: Format, text: &str) -> ParsedFile {
     let mut parsed = match format {
         Format::Sigma => sigma::parse(text),
-        Format::SentinelYaml
-        | Format::Kql
-        | Format::SplunkYaml
-        | Format::Spl
-        | Format::ElasticToml
-        | Format::PantherYaml => ParsedFile::default(),
+        Format::SentinelYaml | Format::Kql | Format::SplunkYaml | Format::Spl => {
+            ParsedFile::default()
+        }
+        Format::ElasticToml => elastic::parse(text),
+        Format::PantherYaml => panther::parse(text),
     };
     parsed.format = Some(format);
     parsed
