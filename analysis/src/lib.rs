@@ -3,6 +3,7 @@
 //! Everything here speaks byte offsets into the document text and plain Rust types; only the
 //! `rulelens` binary knows the LSP.
 
+pub mod inspect;
 pub mod lints;
 
 pub use lints::{analyze_file, analyze_workspace, FileInput, LintInfo, LINTS};

@@ -1,1 +1,72 @@
-fn main() {}
+//! `rulelens`: the command-line linter and language server for detection rules.
+//!
+//! This binary is the only crate that knows the command line and the LSP; everything it runs
+//! lives in the library crates below it.
+
+mod commands;
+mod files;
+mod report;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "rulelens",
+    version,
+    about = "Lint detection rules against a corpus of public rules"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check rule files and folders and print every finding.
+    Check(commands::check::CheckArgs),
+    /// Print the normalized predicates of each rule in a file.
+    Inspect(commands::inspect::InspectArgs),
+    /// Print the documentation of a lint, or list every lint.
+    Explain(commands::explain::ExplainArgs),
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            // clap prints help and version to stdout with success, usage errors to stderr.
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match &cli.command {
+        Command::Check(args) => return commands::check::run(args),
+        Command::Inspect(args) => commands::inspect::run(args),
+        Command::Explain(args) => commands::explain::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Sends `tracing` output to stderr. `RULELENS_LOG` sets the filter (default `warn`), in the
+/// `tracing_subscriber::EnvFilter` syntax.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RULELENS_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -48,6 +48,26 @@ pub struct Related {
     pub message: String,
 }
 
+/// A replacement of one range of the file text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TextEdit {
+    pub range: TextRange,
+    pub new_text: String,
+}
+
+/// A change that resolves a diagnostic, carried with it so that an editor can apply it
+/// without a second analysis.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Fix {
+    /// What the fix does, as the code action title (`Exclude the private address ranges`).
+    pub title: String,
+    /// Non-overlapping edits, applied together.
+    pub edits: Vec<TextEdit>,
+    /// Whether `rulelens check --fix` may apply it unattended: the result re-parses and the
+    /// finding is gone, and it cannot widen what the rule matches.
+    pub safe: bool,
+}
+
 /// One finding at one range of one file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -57,6 +77,7 @@ pub struct Diagnostic {
     pub message: String,
     pub range: TextRange,
     pub related: Vec<Related>,
+    pub fixes: Vec<Fix>,
 }
 
 impl Diagnostic {
@@ -72,6 +93,7 @@ impl Diagnostic {
             message: message.into(),
             range,
             related: Vec::new(),
+            fixes: Vec::new(),
         }
     }
 
@@ -81,6 +103,11 @@ impl Diagnostic {
 
     pub fn with_related(mut self, related: Related) -> Diagnostic {
         self.related.push(related);
+        self
+    }
+
+    pub fn with_fix(mut self, fix: Fix) -> Diagnostic {
+        self.fixes.push(fix);
         self
     }
 }

@@ -11,13 +11,14 @@
 pub mod corpus_path;
 pub mod diagnostic;
 pub mod elastic;
+pub mod embed;
 pub mod ir;
 pub mod line_index;
 pub mod panther;
 pub mod sigma;
 pub mod source;
 
-pub use diagnostic::{Diagnostic, Related, Severity};
+pub use diagnostic::{Diagnostic, Fix, Related, Severity, TextEdit};
 pub use ir::*;
 pub use line_index::{LineCol, LineIndex};
 

@@ -68,6 +68,14 @@ pub static LINTS: &[Lint] = &[
         info: &syntax_errors::FILE_TOO_LARGE,
         check: Check::Parser,
     },
+    Lint {
+        info: &syntax_errors::UNREADABLE_FILE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &syntax_errors::UNKNOWN_FORMAT,
+        check: Check::Parser,
+    },
 ];
 
 /// Finds a lint by id.

@@ -34,3 +34,27 @@ kilobytes; a file this large is data, and reading it would stall the editor.\n\n
 A log export saved with a `.yml` extension.\n\n## Fix\n\nMove the file out of the rules \
 folder, or exclude its path in `.rulelens.toml`.\n",
 };
+
+pub const UNREADABLE_FILE: LintInfo = LintInfo {
+    id: "syntax/unreadable-file",
+    default_severity: Severity::Error,
+    summary: "the file or folder could not be read",
+    docs: "## What it flags\n\nA file or folder under a checked path that could not be read: \
+missing permissions, a file deleted during the check, or a symbolic link loop.\n\n## Why it \
+matters\n\nA rule that cannot be read is not checked, so a CI run would pass without looking \
+at it.\n\n## Example\n\n`rules/a.yml` with mode `000`.\n\n## Fix\n\nFix the permissions or the \
+link, or exclude the path in `.rulelens.toml`.\n",
+};
+
+pub const UNKNOWN_FORMAT: LintInfo = LintInfo {
+    id: "syntax/unknown-format",
+    default_severity: Severity::Warning,
+    summary: "a file named on the command line is not a rule of a known format",
+    docs: "## What it flags\n\nA file given explicitly to `rulelens check` whose name and \
+content match none of the supported formats: Sigma YAML (`detection:` and `logsource:`), \
+Sentinel YAML (`query:`), Splunk YAML (`search:`), Elastic TOML (`[rule]`), Panther YAML \
+(`AnalysisType:`), `.kql`/`.kusto`/`.csl`/`.txt` KQL or `.spl` SPL.\n\n## Why it matters\n\n\
+The file was not checked; a typo in a top-level key is the usual cause.\n\n## Example\n\n\
+A Sigma rule whose `detection:` key is misspelt `detections:`.\n\n## Fix\n\nCorrect the \
+top-level keys, or leave the file out of the command.\n",
+};

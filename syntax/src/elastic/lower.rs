@@ -18,6 +18,16 @@ pub trait QueryMap {
     }
 }
 
+impl QueryMap for crate::embed::EmbeddedText {
+    fn file_offset(&self, query_offset: usize) -> usize {
+        crate::embed::EmbeddedText::file_offset(self, query_offset)
+    }
+
+    fn file_range(&self, start: usize, end: usize) -> TextRange {
+        crate::embed::EmbeddedText::file_range(self, TextRange::new(start, end.max(start)))
+    }
+}
+
 /// A query that starts at a fixed file offset and has no escapes, such as a plain query file.
 #[derive(Clone, Copy, Debug)]
 pub struct ShiftMap(pub usize);

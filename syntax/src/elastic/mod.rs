@@ -6,7 +6,7 @@
 //! Machine-learning rules have no query and are read for their metadata only.
 //!
 //! The TOML is read with the `toml` crate's span-keeping document parser, which recovers
-//! after errors. The query string is decoded with [`toml_text::TomlText`], so every range the
+//! after errors. The query string is decoded with [`crate::embed::toml_string`], so every range the
 //! query parsers report is a byte range of the TOML file.
 //!
 //! Deprecation comes from the file alone: `maturity = "deprecated"` in `[metadata]`. A file's
@@ -22,9 +22,9 @@ pub mod lower;
 pub mod lower_expression;
 pub mod lucene;
 pub mod query;
-pub mod toml_text;
 
 use crate::diagnostic::Diagnostic;
+use crate::embed::toml_string;
 use crate::ir::{
     DataSource, DataSourceKind, Expr, Format, Language, Opaque, Rule, Spanned, TextRange,
 };
@@ -32,7 +32,6 @@ use crate::{Document, ParsedFile, Tree};
 use lower::QueryMap;
 use query::QueryOutput;
 use toml::de::{DeTable, DeValue};
-use toml_text::TomlText;
 
 pub const INVALID_TOML: &str = "syntax/elastic-invalid-toml";
 pub const MISSING_RULE_TABLE: &str = "syntax/elastic-missing-rule-table";
@@ -335,7 +334,7 @@ impl Reader<'_> {
             return None;
         }
         let range = self.range(query_item);
-        let decoded = TomlText::read(self.text, range.start());
+        let decoded = toml_string(self.text, range.start());
         let Some(decoded) = decoded else {
             // The TOML parser reported the broken string already.
             return None;
@@ -350,7 +349,7 @@ impl Reader<'_> {
                 rule.language = Language::None;
                 return Some(QueryOutput {
                     logic: Some(Expr::Opaque(Opaque {
-                        range: decoded.file_range(0, decoded.text.len()),
+                        range: QueryMap::file_range(&decoded, 0, decoded.text.len()),
                         reason: "query in an unknown language".to_owned(),
                     })),
                     ..QueryOutput::default()

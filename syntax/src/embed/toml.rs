@@ -1,32 +1,18 @@
-//! The text of a TOML string value with a map from each of its bytes back to the file.
+//! Reading one TOML string straight from the file text, keeping where each byte came from.
 //!
 //! TOML has four string forms: basic `"..."` with backslash escapes, literal `'...'` without
 //! escapes, and the multi-line `"""..."""` and `'''...'''` forms. A multi-line string drops a
 //! newline right after its opening delimiter, and in the basic form a backslash at the end of
-//! a line removes the line break and the whitespace after it. The map lets a query parser work
-//! on the decoded text and still report byte ranges of the TOML file.
+//! a line removes the line break and the whitespace after it. Escapes become synthetic runs
+//! of the [`EmbeddedText`], so a range inside the value maps to the escape that produced it.
 
-use super::lower::QueryMap;
+use super::EmbeddedText;
+use crate::ir::TextRange;
 
-/// A decoded TOML string and the file offset of every byte of it.
-#[derive(Clone, Debug)]
-pub struct TomlText {
-    pub text: String,
-    /// One file offset per byte of `text`, plus one for the end of the text.
-    offsets: Vec<u32>,
-}
-
-impl QueryMap for TomlText {
-    fn file_offset(&self, query_offset: usize) -> usize {
-        let index = query_offset.min(self.text.len());
-        self.offsets.get(index).copied().unwrap_or_default() as usize
-    }
-}
-
-impl TomlText {
-    /// Decodes the TOML string whose opening quote is at byte `start` of `file_text`.
-    /// Returns `None` when no string starts there or it is not closed.
-    pub fn read(file_text: &str, start: usize) -> Option<TomlText> {
+/// Decodes the TOML string whose opening quote is at byte `start` of `file_text`.
+/// Returns `None` when no string starts there or it is not closed.
+pub fn toml_string(file_text: &str, start: usize) -> Option<EmbeddedText> {
+    {
         let rest = file_text.get(start..)?;
         let (delimiter, basic) = if rest.starts_with("\"\"\"") {
             ("\"\"\"", true)
@@ -42,26 +28,23 @@ impl TomlText {
         let mut decoder = Decoder {
             file_text,
             position: start + delimiter.len(),
-            text: String::new(),
-            offsets: Vec::new(),
+            embedded: EmbeddedText::new(start),
         };
         let multi_line = delimiter.len() == 3;
         if multi_line {
             decoder.skip_first_newline();
         }
         decoder.decode(delimiter, basic, multi_line)?;
-        Some(TomlText {
-            text: decoder.text,
-            offsets: decoder.offsets,
-        })
+        let mut embedded = decoder.embedded;
+        embedded.token_range = TextRange::new(start, decoder.position + delimiter.len());
+        Some(embedded)
     }
 }
 
 struct Decoder<'a> {
     file_text: &'a str,
     position: usize,
-    text: String,
-    offsets: Vec<u32>,
+    embedded: EmbeddedText,
 }
 
 impl Decoder<'_> {
@@ -77,12 +60,16 @@ impl Decoder<'_> {
         }
     }
 
-    fn push(&mut self, c: char, file_offset: usize) {
-        let offset = u32::try_from(file_offset).unwrap_or(u32::MAX);
-        for _ in 0..c.len_utf8() {
-            self.offsets.push(offset);
-        }
-        self.text.push(c);
+    fn push_copied(&mut self, c: char, file_offset: usize) {
+        let mut buffer = [0; 4];
+        self.embedded
+            .push_copied(c.encode_utf8(&mut buffer), file_offset);
+    }
+
+    fn push_escape(&mut self, c: char, file_offset: usize) {
+        let mut buffer = [0; 4];
+        self.embedded
+            .push_synthetic(c.encode_utf8(&mut buffer), file_offset);
     }
 
     /// Reads up to the closing delimiter; a multi-line string may end with up to two extra
@@ -99,11 +86,9 @@ impl Decoder<'_> {
                     0
                 };
                 for _ in 0..extra {
-                    self.push(quote, self.position);
+                    self.push_copied(quote, self.position);
                     self.position += 1;
                 }
-                self.offsets
-                    .push(u32::try_from(self.position).unwrap_or(u32::MAX));
                 return Some(());
             }
             let c = rest.chars().next()?;
@@ -114,7 +99,7 @@ impl Decoder<'_> {
                 self.decode_escape(multi_line)?;
                 continue;
             }
-            self.push(c, self.position);
+            self.push_copied(c, self.position);
             self.position += c.len_utf8();
         }
     }
@@ -135,7 +120,7 @@ impl Decoder<'_> {
             _ => None,
         };
         if let Some(c) = simple {
-            self.push(c, escape_start);
+            self.push_escape(c, escape_start);
             self.position += 2;
             return Some(());
         }
@@ -148,7 +133,7 @@ impl Decoder<'_> {
         if hex_digits > 0 {
             let digits = after.get(1..1 + hex_digits)?;
             let code = u32::from_str_radix(digits, 16).ok()?;
-            self.push(char::from_u32(code)?, escape_start);
+            self.push_escape(char::from_u32(code)?, escape_start);
             self.position += 2 + hex_digits;
             return Some(());
         }
@@ -160,7 +145,7 @@ impl Decoder<'_> {
             return Some(());
         }
         // An invalid escape: keep it as written so that the query parser sees the text.
-        self.push('\\', escape_start);
+        self.push_copied('\\', escape_start);
         self.position += 1;
         Some(())
     }
@@ -172,8 +157,8 @@ mod tests {
 
     fn decoded(file_text: &str) -> (String, Vec<usize>) {
         let start = file_text.find(['"', '\'']).unwrap_or_default();
-        let text = TomlText::read(file_text, start).expect("a string");
-        let offsets = (0..=text.text.len()).map(|i| text.file_offset(i)).collect();
+        let text = toml_string(file_text, start).expect("a string");
+        let offsets = (0..text.text.len()).map(|i| text.file_offset(i)).collect();
         (text.text, offsets)
     }
 
@@ -181,7 +166,7 @@ mod tests {
     fn basic_string_escapes_map_to_escape() {
         let (text, offsets) = decoded(r#"q = "a\\b\"c""#);
         assert_eq!(text, "a\\b\"c");
-        assert_eq!(offsets, vec![5, 6, 8, 9, 11, 12]);
+        assert_eq!(offsets, vec![5, 6, 8, 9, 11]);
     }
 
     #[test]
@@ -189,7 +174,7 @@ mod tests {
         let (text, offsets) = decoded("q = '''\nab\\n\n'''");
         assert_eq!(text, "ab\\n\n");
         assert_eq!(offsets.first(), Some(&8));
-        assert_eq!(offsets.last(), Some(&13));
+        assert_eq!(offsets.last(), Some(&12));
     }
 
     #[test]
@@ -208,7 +193,7 @@ mod tests {
     fn unicode_escape_and_unterminated() {
         let (text, _) = decoded(r#"q = "\u00e9""#);
         assert_eq!(text, "é");
-        assert!(TomlText::read("q = \"abc", 4).is_none());
-        assert!(TomlText::read("q = \"a\nb\"", 4).is_none());
+        assert!(toml_string("q = \"abc", 4).is_none());
+        assert!(toml_string("q = \"a\nb\"", 4).is_none());
     }
 }

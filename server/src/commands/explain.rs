@@ -1,0 +1,32 @@
+//! `rulelens explain`: print a lint's documentation, or list every lint.
+
+use anyhow::bail;
+use rulelens_analysis::lints::{find_lint, LINTS};
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// The lint id, such as `sigma/unused-selection`; without it every lint is listed.
+    #[arg(value_name = "LINT")]
+    pub lint: Option<String>,
+}
+
+pub fn run(args: &ExplainArgs) -> anyhow::Result<()> {
+    let Some(id) = &args.lint else {
+        for lint in LINTS {
+            println!(
+                "{:<40} {:<8} {}",
+                lint.info.id,
+                lint.info.default_severity.name(),
+                lint.info.summary
+            );
+        }
+        return Ok(());
+    };
+    let Some(lint) = find_lint(id) else {
+        bail!("unknown lint id `{id}`: run `rulelens explain` to list every lint");
+    };
+    println!("# {}\n", lint.info.id);
+    println!("Default severity: {}\n", lint.info.default_severity.name());
+    print!("{}", lint.info.docs);
+    Ok(())
+}

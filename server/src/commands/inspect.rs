@@ -1,0 +1,72 @@
+//! `rulelens inspect`: print the normalized predicates of every rule in one file.
+
+use crate::files;
+use crate::report::OutputFormat;
+use anyhow::{bail, Context};
+use rulelens_analysis::inspect::{inspect_rule, render_text, RuleInspection};
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    /// The rule file to inspect.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+}
+
+/// Prints the inspection; fails when the file cannot be read or holds no rule.
+pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
+    let loaded = files::load(args.file.clone());
+    if let Some(error) = loaded.load_errors.first() {
+        bail!("{}: {}", args.file.display(), error.message);
+    }
+    let Some(parsed) = &loaded.parsed else {
+        bail!(
+            "{}: not a rule of a known format (Sigma, Sentinel, Splunk or Panther YAML, \
+             Elastic TOML, KQL or SPL)",
+            args.file.display()
+        );
+    };
+    // FIXME: canonical concepts need the field taxonomy, which is not wired in yet.
+    let no_concept = |_: &rulelens_syntax::Rule, _: &rulelens_syntax::Field| None;
+    let inspections: Vec<RuleInspection> = parsed
+        .documents
+        .iter()
+        .map(|document| inspect_rule(&document.rule, &no_concept))
+        .collect();
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match args.format {
+        OutputFormat::Text => {
+            for diagnostic in &parsed.diagnostics {
+                let at = loaded
+                    .lines
+                    .line_col_chars(&loaded.text, diagnostic.range.start());
+                writeln!(
+                    out,
+                    "{}:{}:{}: {}[{}] {}",
+                    args.file.display(),
+                    at.line + 1,
+                    at.col + 1,
+                    diagnostic.severity.name(),
+                    diagnostic.lint,
+                    diagnostic.message
+                )?;
+            }
+            for inspection in &inspections {
+                write!(out, "{}", render_text(inspection))?;
+            }
+        }
+        OutputFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &inspections)
+                .context("cannot write the inspection as JSON")?;
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}

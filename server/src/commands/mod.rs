@@ -1,0 +1,5 @@
+//! The subcommands of the `rulelens` binary, one module each.
+
+pub mod check;
+pub mod explain;
+pub mod inspect;

@@ -1,0 +1,194 @@
+//! Finding rule files under the paths a user names, and reading and parsing them.
+//!
+//! A folder is walked recursively, following symbolic links (`walkdir` reports a link loop as
+//! an error instead of looping), skipping hidden folders and build folders. Files are picked by
+//! extension and then by content ([`rulelens_syntax::detect_format`]), so a YAML file that is
+//! not a rule is skipped silently. A file that cannot be read becomes a diagnostic on that
+//! file and the other files are still checked.
+
+use rayon::prelude::*;
+use rulelens_syntax::{source, Diagnostic, LineIndex, ParsedFile, TextRange};
+use std::path::{Path, PathBuf};
+
+/// Extensions of files that may hold rules.
+const RULE_EXTENSIONS: &[&str] = &["yml", "yaml", "toml", "kql", "kusto", "csl", "txt", "spl"];
+
+/// Folder names never walked into: version control, dependencies and build output.
+const SKIPPED_FOLDERS: &[&str] = &["node_modules", "target"];
+
+/// A path the user named that could not be used at all. The command reports it and exits
+/// with status 2 after checking the rest.
+#[derive(Debug)]
+pub struct PathError {
+    pub message: String,
+}
+
+/// A file found by the walk, or a walk error tied to a path under a named folder.
+#[derive(Debug)]
+pub enum Candidate {
+    File { path: PathBuf, explicit: bool },
+    Unreadable { path: PathBuf, message: String },
+}
+
+/// Lists the candidate rule files under `paths`, in a stable order.
+pub fn collect(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<PathError>) {
+    let mut candidates = Vec::new();
+    let mut errors = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Err(error) => errors.push(PathError {
+                message: format!("cannot read {}: {error}", path.display()),
+            }),
+            Ok(meta) if meta.is_dir() => walk_folder(path, &mut candidates),
+            Ok(_) => candidates.push(Candidate::File {
+                path: path.clone(),
+                explicit: true,
+            }),
+        }
+    }
+    (candidates, errors)
+}
+
+fn walk_folder(root: &Path, candidates: &mut Vec<Candidate>) {
+    let walker = walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_skipped_folder(entry));
+    for entry in walker {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() && has_rule_extension(entry.path()) => {
+                candidates.push(Candidate::File {
+                    path: entry.into_path(),
+                    explicit: false,
+                });
+            }
+            Ok(_) => {}
+            Err(error) => {
+                let path = error
+                    .path()
+                    .map_or_else(|| root.to_path_buf(), Path::to_path_buf);
+                let message = if error.loop_ancestor().is_some() {
+                    format!("symbolic link loop at {}: skipped", path.display())
+                } else {
+                    format!("cannot read {}: {}", path.display(), error)
+                };
+                candidates.push(Candidate::Unreadable { path, message });
+            }
+        }
+    }
+}
+
+fn is_skipped_folder(entry: &walkdir::DirEntry) -> bool {
+    let name = entry.file_name().to_string_lossy();
+    entry.file_type().is_dir() && (name.starts_with('.') || SKIPPED_FOLDERS.contains(&&*name))
+}
+
+fn has_rule_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| RULE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// One file after reading and parsing.
+#[derive(Debug)]
+pub struct LoadedFile {
+    pub path: PathBuf,
+    /// The text, or a lossy decoding of the bytes when they are not UTF-8 (for positions only).
+    pub text: String,
+    pub lines: LineIndex,
+    /// `None` when the file holds no rule of a known format.
+    pub parsed: Option<ParsedFile>,
+    /// Errors from reading the file, before any parser ran.
+    pub load_errors: Vec<Diagnostic>,
+}
+
+impl LoadedFile {
+    pub fn display_path(&self) -> String {
+        self.path.display().to_string()
+    }
+}
+
+/// Reads and parses every candidate in parallel, keeping the candidates' order. Files that
+/// hold no rule are dropped, except those the user named explicitly.
+pub fn load_all(candidates: Vec<Candidate>) -> Vec<LoadedFile> {
+    candidates
+        .into_par_iter()
+        .filter_map(|candidate| match candidate {
+            Candidate::File { path, explicit } => {
+                let file = load(path);
+                (explicit || file.parsed.is_some() || !file.load_errors.is_empty()).then_some(file)
+            }
+            Candidate::Unreadable { path, message } => Some(unreadable(path, message)),
+        })
+        .collect()
+}
+
+/// Reads and parses one file.
+pub fn load(path: PathBuf) -> LoadedFile {
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let message = format!("cannot read {}: {error}", path.display());
+            return unreadable(path, message);
+        }
+    };
+    match source::decode(&bytes) {
+        Ok(text) => {
+            let text = text.to_owned();
+            let parsed = rulelens_syntax::parse_path(&path, &text);
+            LoadedFile {
+                lines: LineIndex::new(&text),
+                path,
+                text,
+                parsed,
+                load_errors: Vec::new(),
+            }
+        }
+        Err(diagnostic) => {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            LoadedFile {
+                lines: LineIndex::new(&text),
+                path,
+                text,
+                parsed: None,
+                load_errors: vec![diagnostic],
+            }
+        }
+    }
+}
+
+fn unreadable(path: PathBuf, message: String) -> LoadedFile {
+    LoadedFile {
+        path,
+        text: String::new(),
+        lines: LineIndex::new(""),
+        parsed: None,
+        load_errors: vec![Diagnostic::error(
+            "syntax/unreadable-file",
+            TextRange::empty(0),
+            message,
+        )],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_path_is_path_error() {
+        let (candidates, errors) = collect(&[PathBuf::from("/nonexistent/rulelens/x.yml")]);
+        assert!(candidates.is_empty());
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("/nonexistent/rulelens/x.yml"));
+    }
+
+    #[test]
+    fn rule_extensions_are_case_insensitive() {
+        assert!(has_rule_extension(Path::new("a/B.YML")));
+        assert!(has_rule_extension(Path::new("q.kql")));
+        assert!(!has_rule_extension(Path::new("a.json")));
+        assert!(!has_rule_extension(Path::new("Makefile")));
+    }
+}

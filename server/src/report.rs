@@ -1,0 +1,163 @@
+//! Reporters for `rulelens check`: human-readable text and JSON.
+//!
+//! Positions are 1-based lines and columns, columns counted in Unicode scalar values, the
+//! convention of compilers and of most editors' "go to line:column".
+
+use crate::files::LoadedFile;
+use rulelens_syntax::{Diagnostic, Severity};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// `path:line:col: severity[lint-id] message`, then a summary line.
+    Text,
+    /// One JSON object with `diagnostics` and `summary`.
+    Json,
+}
+
+/// A 1-based line and column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A diagnostic placed in a file, ready to print.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub path: String,
+    pub lint: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub start: Position,
+    pub end: Position,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub related: Vec<RelatedFinding>,
+}
+
+/// A secondary location of a finding.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedFinding {
+    pub path: String,
+    pub message: String,
+}
+
+impl Finding {
+    pub fn new(file: &LoadedFile, diagnostic: Diagnostic) -> Finding {
+        let position = |offset: usize| {
+            let at = file.lines.line_col_chars(&file.text, offset);
+            Position {
+                line: at.line + 1,
+                column: at.col + 1,
+            }
+        };
+        let path = file.display_path();
+        Finding {
+            start: position(diagnostic.range.start()),
+            end: position(diagnostic.range.end()),
+            related: diagnostic
+                .related
+                .iter()
+                .map(|related| RelatedFinding {
+                    path: related.path.clone().unwrap_or_else(|| path.clone()),
+                    message: related.message.clone(),
+                })
+                .collect(),
+            path,
+            lint: diagnostic.lint,
+            severity: diagnostic.severity,
+            message: diagnostic.message,
+        }
+    }
+}
+
+/// Counts for the summary line and the JSON `summary` object.
+#[derive(Debug, Default, Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub rules: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    pub hints: usize,
+    /// Files and rules per format (`sigma`, `kql`, ...).
+    pub languages: BTreeMap<&'static str, LanguageCount>,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct LanguageCount {
+    pub files: usize,
+    pub rules: usize,
+}
+
+impl Summary {
+    pub fn of(files: &[LoadedFile], findings: &[Finding]) -> Summary {
+        let mut summary = Summary {
+            files: files.len(),
+            ..Summary::default()
+        };
+        for file in files {
+            let Some(parsed) = &file.parsed else {
+                continue;
+            };
+            summary.rules += parsed.documents.len();
+            if let Some(format) = parsed.format {
+                let count = summary.languages.entry(format.name()).or_default();
+                count.files += 1;
+                count.rules += parsed.documents.len();
+            }
+        }
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => summary.errors += 1,
+                Severity::Warning => summary.warnings += 1,
+                Severity::Info => summary.infos += 1,
+                Severity::Hint => summary.hints += 1,
+            }
+        }
+        summary
+    }
+}
+
+pub fn write_text(out: &mut impl Write, findings: &[Finding], summary: &Summary) -> io::Result<()> {
+    for finding in findings {
+        writeln!(
+            out,
+            "{}:{}:{}: {}[{}] {}",
+            finding.path,
+            finding.start.line,
+            finding.start.column,
+            finding.severity.name(),
+            finding.lint,
+            finding.message
+        )?;
+        for related in &finding.related {
+            writeln!(out, "    note: {}: {}", related.path, related.message)?;
+        }
+    }
+    writeln!(
+        out,
+        "checked {} files ({} rules): {} errors, {} warnings, {} infos",
+        summary.files, summary.rules, summary.errors, summary.warnings, summary.infos
+    )
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [Finding],
+    summary: &'a Summary,
+}
+
+pub fn write_json(out: &mut impl Write, findings: &[Finding], summary: &Summary) -> io::Result<()> {
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &JsonReport {
+            diagnostics: findings,
+            summary,
+        },
+    )
+    .map_err(io::Error::other)?;
+    writeln!(out)
+}

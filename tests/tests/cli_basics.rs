@@ -1,0 +1,163 @@
+//! The `check`, `inspect` and `explain` commands on small files the tests write: exit codes,
+//! output formats, and files that are not readable rule text.
+
+use rulelens_e2e::{run, scratch};
+use std::fs;
+
+const SIGMA_RULE: &str = "title: Test rule\nid: 5b0b8a46-0000-4000-8000-000000000001\n\
+status: test\nlogsource:\n    category: process_creation\n    product: windows\n\
+detection:\n    selection:\n        Image|endswith: '\\cmd.exe'\n    condition: selection\n\
+level: low\n";
+
+#[test]
+fn missing_path_exits_two() {
+    let result = run(&["check", "/nonexistent/rulelens-e2e/rules"]);
+    assert_eq!(result.code, Some(2));
+    assert!(
+        result.stderr.contains("/nonexistent/rulelens-e2e/rules"),
+        "{}",
+        result.stderr
+    );
+}
+
+#[test]
+fn bad_arguments_exit_two() {
+    let result = run(&["check", "--format", "xml", "."]);
+    assert_eq!(result.code, Some(2));
+    assert!(result.stderr.contains("xml"), "{}", result.stderr);
+}
+
+#[test]
+fn binary_file_is_reported_and_others_checked() {
+    let dir = scratch("binary");
+    fs::write(dir.join("a.yml"), b"title: x\ndetection:\0\x01\x02").expect("write");
+    fs::write(dir.join("b.yml"), SIGMA_RULE).expect("write");
+    let result = run(&["check", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(result.code, Some(1), "{}", result.stdout);
+    let expected = format!(
+        "{}:2:11: error[syntax/binary-file]",
+        dir.join("a.yml").display()
+    );
+    assert!(result.stdout.contains(&expected), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("checked 2 files"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn invalid_utf8_names_position() {
+    let dir = scratch("utf8");
+    let mut bytes = SIGMA_RULE.as_bytes().to_vec();
+    bytes.splice(7..7, [0xff, 0xfe]);
+    fs::write(dir.join("rule.yml"), bytes).expect("write");
+    let result = run(&["check", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(result.code, Some(1));
+    assert!(
+        result
+            .stdout
+            .contains("rule.yml:1:8: error[syntax/invalid-utf8] invalid UTF-8 at byte 7"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn dangling_link_and_link_loop_are_reported() {
+    let dir = scratch("links");
+    fs::write(dir.join("ok.yml"), SIGMA_RULE).expect("write");
+    std::os::unix::fs::symlink(dir.join("gone.yml"), dir.join("dangling.yml")).expect("link");
+    fs::create_dir(dir.join("sub")).expect("mkdir");
+    std::os::unix::fs::symlink(&dir, dir.join("sub/loop")).expect("link");
+    let result = run(&["check", dir.to_str().expect("utf-8 path")]);
+    assert_eq!(result.code, Some(1), "{}", result.stdout);
+    assert!(
+        result
+            .stdout
+            .contains("dangling.yml:1:1: error[syntax/unreadable-file]"),
+        "{}",
+        result.stdout
+    );
+    assert!(
+        result.stdout.contains("symbolic link loop"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn json_output_has_diagnostics_and_summary() {
+    let dir = scratch("json");
+    fs::write(dir.join("a.yml"), b"\0").expect("write");
+    fs::write(dir.join("b.yml"), SIGMA_RULE).expect("write");
+    let result = run(&[
+        "check",
+        "--format",
+        "json",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(result.code, Some(1));
+    let json = result.json();
+    let diagnostics = json["diagnostics"].as_array().expect("diagnostics array");
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0]["lint"], "syntax/binary-file");
+    assert_eq!(diagnostics[0]["severity"], "error");
+    assert_eq!(diagnostics[0]["start"]["line"], 1);
+    assert_eq!(diagnostics[0]["start"]["column"], 1);
+    assert_eq!(json["summary"]["files"], 2);
+    assert_eq!(json["summary"]["errors"], 1);
+    assert_eq!(json["summary"]["languages"]["sigma"]["files"], 1);
+}
+
+#[test]
+fn explicit_non_rule_file_warns() {
+    let dir = scratch("unknown");
+    let path = dir.join("notes.yml");
+    fs::write(&path, "hello: world\n").expect("write");
+    let result = run(&["check", path.to_str().expect("utf-8 path")]);
+    assert_eq!(result.code, Some(0), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("warning[syntax/unknown-format]"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn explain_lists_and_documents_lints() {
+    let list = run(&["explain"]);
+    assert_eq!(list.code, Some(0));
+    assert!(
+        list.stdout.contains("syntax/binary-file"),
+        "{}",
+        list.stdout
+    );
+
+    let one = run(&["explain", "syntax/invalid-utf8"]);
+    assert_eq!(one.code, Some(0));
+    assert!(one.stdout.contains("## What it flags"), "{}", one.stdout);
+
+    let unknown = run(&["explain", "sigma/no-such-lint"]);
+    assert_eq!(unknown.code, Some(2));
+    assert!(
+        unknown.stderr.contains("sigma/no-such-lint"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn inspect_rejects_non_rule_file() {
+    let dir = scratch("inspect");
+    let path = dir.join("notes.yml");
+    fs::write(&path, "hello: world\n").expect("write");
+    let result = run(&["inspect", path.to_str().expect("utf-8 path")]);
+    assert_eq!(result.code, Some(2));
+    assert!(
+        result.stderr.contains("notes.yml: not a rule"),
+        "{}",
+        result.stderr
+    );
+}
