@@ -59,10 +59,7 @@ fn every_elastic_rule_parses() {
         }
     }
 
-    for (name, message) in &query_failures {
-        eprintln!("{name}: {message}");
-    }
-    eprintln!("{totals:?}");
+    eprintln!("queries per language (total, without errors): {totals:?}");
     assert!(
         toml_failures.is_empty(),
         "TOML failures:\n{}",

@@ -48,6 +48,7 @@ const GRAMMAR: Grammar = Grammar {
     optional_field_prefix: true,
     python_collections: false,
     esql_literals: false,
+    sql_literals: false,
 };
 
 const SEMANTICS: Semantics = Semantics {

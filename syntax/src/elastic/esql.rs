@@ -46,6 +46,7 @@ const GRAMMAR: Grammar = Grammar {
     optional_field_prefix: false,
     python_collections: false,
     esql_literals: true,
+    sql_literals: false,
 };
 
 const SEMANTICS: Semantics = Semantics {

@@ -37,6 +37,9 @@ pub struct Grammar {
     pub python_collections: bool,
     /// ES|QL: `1 hour` is a time span, and `{"option": 1}` passes function options.
     pub esql_literals: bool,
+    /// Snowflake: typed literals (`TIMESTAMP '...'`), array constants `[...]`, subscripts
+    /// `column[0]`, `COUNT(*)`, `COUNT(DISTINCT x)` and empty macro arguments.
+    pub sql_literals: bool,
 }
 
 /// One parsed expression.
@@ -458,16 +461,44 @@ impl<'a> Parser<'a> {
                 node = self.method_call(node);
                 continue;
             }
+            if self.grammar.sql_literals && self.at_symbol("[") {
+                node = self.sql_subscript(node);
+                continue;
+            }
             if self.grammar.python_collections && self.at_symbol("[") {
                 let start = node.span().0;
                 let open = self.next_span();
                 self.position += 1;
-                let _ = self.expression();
+                let index = self.expression();
                 self.expect_symbol("]", open);
-                node = Node::Other("subscript", (start, self.last_end()));
+                // `event["key"]` reads like `event.get("key")`, so it becomes a call.
+                node = Node::Call(Call {
+                    name: "__getitem__".to_owned(),
+                    name_span: open,
+                    receiver: Some(Box::new(node)),
+                    tilde: false,
+                    args: vec![index],
+                    span: (start, self.last_end()),
+                });
                 continue;
             }
             return node;
+        }
+    }
+
+    /// Snowflake `column[0]` indexes an array; on a field it stays part of the field name.
+    fn sql_subscript(&mut self, node: Node) -> Node {
+        let open = self.next_span();
+        self.position += 1;
+        let index = self.expression();
+        self.expect_symbol("]", open);
+        match (node, index) {
+            (Node::Field(mut field), Node::Literal(literal)) => {
+                field.name = format!("{}[{}]", field.name, literal.value);
+                field.span.1 = self.last_end();
+                Node::Field(field)
+            }
+            (other, _) => Node::Other("subscript", (other.span().0, self.last_end())),
         }
     }
 
@@ -521,6 +552,16 @@ impl<'a> Parser<'a> {
             return args;
         }
         loop {
+            if self.grammar.sql_literals {
+                self.eat_keyword("distinct");
+                if self.at_symbol(",") {
+                    // Panther macros leave optional arguments empty: `p_occurs_since(1h, , t)`.
+                    let span = self.next_span();
+                    args.push(Node::Other("empty argument", (span.0, span.0)));
+                    self.position += 1;
+                    continue;
+                }
+            }
             // Keyword arguments (`default=...`) keep only their value.
             if self.peek().is_some_and(|t| t.kind == TokenKind::Ident)
                 && self.peek_at(1).is_some_and(|t| t.is_symbol("="))
@@ -529,6 +570,10 @@ impl<'a> Parser<'a> {
                 self.position += 2;
             }
             args.push(self.expression());
+            if self.grammar.sql_literals && self.eat_keyword("as") {
+                // `CAST(value AS type)`.
+                self.advance();
+            }
             if !self.eat_symbol(",") || self.at_symbol(")") {
                 break;
             }
@@ -551,7 +596,7 @@ impl<'a> Parser<'a> {
             TokenKind::Number => {
                 self.position += 1;
                 let unit = self.peek().filter(|t| {
-                    self.grammar.esql_literals
+                    (self.grammar.esql_literals || self.grammar.sql_literals)
                         && t.kind == TokenKind::Ident
                         && is_time_unit(&t.value)
                 });
@@ -582,6 +627,27 @@ impl<'a> Parser<'a> {
         if let Some(kind) = literal_kind {
             self.position += 1;
             return literal(kind, &word, span);
+        }
+        let typed_literal = self.grammar.sql_literals
+            && matches!(
+                word.as_str(),
+                "interval"
+                    | "timestamp"
+                    | "date"
+                    | "time"
+                    | "timestamp_ntz"
+                    | "timestamp_ltz"
+                    | "timestamp_tz"
+            )
+            && self
+                .peek_at(1)
+                .is_some_and(|t| matches!(t.kind, TokenKind::Str | TokenKind::Number));
+        if typed_literal {
+            // SQL `INTERVAL '7 days'` and `TIMESTAMP '2025-01-01'` are one constant each.
+            let amount = self.peek_at(1).map_or(String::new(), |t| t.value.clone());
+            self.position += 2;
+            let value = format!("{word} {amount}");
+            return literal(LiteralKind::Str, &value, (span.0, self.last_end()));
         }
         if word == "case" {
             return self.skip_until_keyword("end", "case expression");
@@ -623,6 +689,11 @@ impl<'a> Parser<'a> {
         match token.value.as_str() {
             "(" => self.parenthesised(),
             "[" | "{" if self.grammar.python_collections => self.bracketed(&token.value),
+            "[" if self.grammar.sql_literals => self.bracketed("["),
+            "*" if self.grammar.sql_literals => {
+                self.position += 1;
+                Node::Other("all columns", span)
+            }
             "{" if self.grammar.esql_literals => self.skip_group("{", "}", "function options"),
             "?" if self.grammar.optional_field_prefix => {
                 self.position += 1;

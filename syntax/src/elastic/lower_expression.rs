@@ -288,6 +288,19 @@ impl<'a> Lowerer<'a> {
                     .map(|item| lower_one(self, item, item.span()))
                     .collect(),
             ),
+            // Snowflake `LIKE ANY ('a', 'b')` and `LIKE ALL (...)`.
+            Node::Call(call) if call.receiver.is_none() && is_word(&call.name, "any") => or_of(
+                call.args
+                    .iter()
+                    .map(|item| lower_one(self, item, item.span()))
+                    .collect(),
+            ),
+            Node::Call(call) if call.receiver.is_none() && is_word(&call.name, "all") => and_of(
+                call.args
+                    .iter()
+                    .map(|item| lower_one(self, item, item.span()))
+                    .collect(),
+            ),
             single => lower_one(self, single, single.span()),
         }
     }
@@ -302,7 +315,7 @@ impl<'a> Lowerer<'a> {
         regex: bool,
     ) -> Expr {
         let single_value_span = compare.span;
-        let list = matches!(compare.right.as_ref(), Node::List(..));
+        let list = matches!(compare.right.as_ref(), Node::List(..) | Node::Call(_));
         self.values_of(&compare.right, |lowerer, value, span| {
             let span = if list { span } else { single_value_span };
             lowerer.pattern(
@@ -525,6 +538,10 @@ impl<'a> Lowerer<'a> {
         };
         self.predicate(field, op, Some(value), written_op, case_sensitive, span)
     }
+}
+
+fn is_word(name: &str, word: &str) -> bool {
+    name.eq_ignore_ascii_case(word)
 }
 
 /// Rewrites a `like` pattern into a glob with `*` and `?`, escaping nothing: SQL `%` and `_`
