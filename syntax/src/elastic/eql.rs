@@ -86,11 +86,17 @@ pub fn parse(text: &str, map: &dyn QueryMap) -> QueryOutput {
     let mut parser = Parser::new(&tokens, GRAMMAR, text.len());
     let steps = parse_query(&mut parser);
     let lowerer = Lowerer::new(SEMANTICS, map);
-    let branches: Vec<Expr> = steps
+    let mut branches: Vec<Expr> = steps
         .iter()
         .map(|step| lower_step(&lowerer, step))
         .collect();
-    let logic = (!branches.is_empty()).then(|| and_of(branches));
+    // A sequence keeps one `And` child per step, unflattened, so that each step stays a
+    // branch of its own.
+    let logic = match branches.len() {
+        0 => None,
+        1 => branches.pop(),
+        _ => Some(Expr::And(branches)),
+    };
     QueryOutput {
         logic,
         diagnostics: syntax_diagnostics(&LINT_IDS, &lex_errors, &parser.errors, map),

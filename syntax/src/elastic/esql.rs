@@ -165,6 +165,7 @@ fn read_from_sources(
     let Some(list) = text.get(start..end) else {
         return Vec::new();
     };
+    let list = blank_comments(list);
     let mut sources = Vec::new();
     let mut offset = start;
     for part in list.split(',') {
@@ -182,6 +183,29 @@ fn read_from_sources(
         offset += part.len() + 1;
     }
     sources
+}
+
+/// Replaces `//` and `/* */` comments with spaces, keeping every other byte in place.
+fn blank_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let (comment_length, is_comment) = if rest.starts_with("//") {
+            (rest.find('\n').unwrap_or(rest.len()), true)
+        } else if rest.starts_with("/*") {
+            (rest.find("*/").map_or(rest.len(), |i| i + 2), true)
+        } else {
+            (rest.chars().next().map_or(1, char::len_utf8), false)
+        };
+        let (head, tail) = rest.split_at(comment_length.min(rest.len()));
+        if is_comment {
+            out.extend(std::iter::repeat_n(' ', head.len()));
+        } else {
+            out.push_str(head);
+        }
+        rest = tail;
+    }
+    out
 }
 
 /// The names an `eval` assigns: `eval a = ..., b = ...`.

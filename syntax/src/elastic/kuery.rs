@@ -8,8 +8,9 @@
 //! escapes the next character. A quoted value is a phrase without wildcards.
 //!
 //! Lowering: values compare case-sensitively, because the ECS fields rules test are keyword
-//! fields, which Elasticsearch matches exactly. A lone `*` is an existence test, and
-//! `field:{...}` prefixes the inner field names with `field.`.
+//! fields, which Elasticsearch matches exactly. A lone `*` is an existence test, a value in
+//! CIDR notation (`10.0.0.0/8`) is a `cidr_match`, as Elasticsearch reads it on `ip` fields,
+//! and `field:{...}` prefixes the inner field names with `field.`.
 
 use super::lower::{and_of, classify_glob, field, not_of, or_of, string_value, typed_value};
 use super::lower::{PredicateParts, QueryMap};
@@ -635,8 +636,12 @@ impl Parser<'_> {
         } else {
             classify_glob(value, escaped, false)
         };
+        let cidr = op == Op::Eq && super::lower::is_cidr(value);
+        let op = if cidr { Op::CidrMatch } else { op };
         let value = if op == Op::IsNotNull {
             None
+        } else if cidr {
+            Some(typed_value(value, ValueKind::Cidr, value_range))
         } else if !quoted && matches!(value, "true" | "false") {
             Some(typed_value(value, ValueKind::Bool, value_range))
         } else if !quoted && super::lower::looks_numeric(value) {

@@ -189,6 +189,19 @@ pub fn not_of(inner: Expr) -> Expr {
     }
 }
 
+/// Returns whether a value is a network in CIDR notation (`10.0.0.0/8`, `fc00::/7`). Elastic
+/// matches such a value against an `ip` field as a range.
+pub fn is_cidr(value: &str) -> bool {
+    let Some((address, prefix)) = value.split_once('/') else {
+        return false;
+    };
+    let Ok(address) = address.parse::<std::net::IpAddr>() else {
+        return false;
+    };
+    let max_prefix = if address.is_ipv4() { 32 } else { 128 };
+    prefix.parse::<u8>().is_ok_and(|p| p <= max_prefix)
+}
+
 /// Returns whether a literal reads as a number (`-1`, `3.5`), for value kinds.
 pub fn looks_numeric(text: &str) -> bool {
     let digits = text.strip_prefix('-').unwrap_or(text);
@@ -221,6 +234,15 @@ mod tests {
                 "{value}"
             );
         }
+    }
+
+    #[test]
+    fn cidr_values() {
+        assert!(is_cidr("10.0.0.0/8"));
+        assert!(is_cidr("fc00::/7"));
+        assert!(!is_cidr("10.0.0.0/33"));
+        assert!(!is_cidr("a/b"));
+        assert!(!is_cidr("10.0.0.1"));
     }
 
     #[test]
