@@ -149,6 +149,8 @@ pub struct Parser<'a> {
     /// The length of the query text, for ranges at its end.
     pub text_length: usize,
     depth: usize,
+    /// Set once nesting ran past [`MAX_DEPTH`]; later errors are consequences and are dropped.
+    gave_up: bool,
 }
 
 impl<'a> Parser<'a> {
@@ -160,6 +162,7 @@ impl<'a> Parser<'a> {
             errors: Vec::new(),
             text_length,
             depth: 0,
+            gave_up: false,
         }
     }
 
@@ -222,6 +225,9 @@ impl<'a> Parser<'a> {
     }
 
     pub fn error(&mut self, span: Span, message: impl Into<String>) {
+        if self.gave_up {
+            return;
+        }
         self.errors.push(ParseError {
             message: message.into(),
             span,
@@ -259,6 +265,10 @@ impl<'a> Parser<'a> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let span = self.next_span();
+            if self.gave_up {
+                return false;
+            }
+            self.gave_up = true;
             self.errors.push(ParseError {
                 message: format!("expression nests deeper than {MAX_DEPTH} levels; simplify it"),
                 span,

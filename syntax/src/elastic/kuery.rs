@@ -236,6 +236,7 @@ fn unescape(c: char) -> char {
 }
 
 struct Parser<'a> {
+    text: &'a str,
     tokens: Vec<Token>,
     position: usize,
     text_length: usize,
@@ -262,6 +263,7 @@ pub fn parse(text: &str, map: &dyn QueryMap) -> QueryOutput {
         })
         .collect();
     let mut parser = Parser {
+        text,
         tokens: tokenizer.tokens,
         position: 0,
         text_length: text.len(),
@@ -273,12 +275,25 @@ pub fn parse(text: &str, map: &dyn QueryMap) -> QueryOutput {
     let logic = if parser.tokens.is_empty() {
         None
     } else {
-        let logic = parser.or_query(None);
+        let mut parts = vec![parser.or_query(None)];
+        // After an error, read on: the clauses after a broken one still count, joined with
+        // `and` as the author most likely meant.
         while parser.position < parser.tokens.len() {
             parser.unexpected("`and`, `or` or the end of the query");
-            parser.position += 1;
+            let before = parser.position;
+            if matches!(
+                parser.peek(),
+                Some(TokenKind::Close | TokenKind::CloseBrace)
+            ) {
+                parser.position += 1;
+                continue;
+            }
+            parts.push(parser.or_query(None));
+            if parser.position == before {
+                parser.position += 1;
+            }
         }
-        Some(logic)
+        Some(and_of(parts))
     };
     diagnostics.append(&mut parser.diagnostics);
     QueryOutput {
@@ -307,11 +322,13 @@ impl Parser<'_> {
     }
 
     fn unexpected(&mut self, expected: &str) {
+        if self.too_deep {
+            return;
+        }
         let (start, end) = self.span_of_next();
-        let found = if self.position < self.tokens.len() {
-            "this token"
-        } else {
-            "the end of the query"
+        let found = match self.text.get(start..end) {
+            Some(token) if self.position < self.tokens.len() => format!("`{token}`"),
+            _ => "the end of the query".to_owned(),
         };
         self.diagnostics.push(Diagnostic::error(
             UNEXPECTED_TOKEN,
@@ -416,6 +433,9 @@ impl Parser<'_> {
     fn expect_close(&mut self, kind: TokenKind, symbol: &str, opened_at: usize) {
         if self.peek() == Some(&kind) {
             self.position += 1;
+            return;
+        }
+        if self.too_deep {
             return;
         }
         let (start, end) = self.span_of_next();

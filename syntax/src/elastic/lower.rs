@@ -18,13 +18,44 @@ pub trait QueryMap {
     }
 }
 
-impl QueryMap for crate::embed::EmbeddedText {
+/// An embedded query with the file text it came from. Ranges end after the whole source of
+/// their last byte, so a range that ends in an escape (`\"`) covers the escape.
+#[derive(Clone, Copy, Debug)]
+pub struct EmbeddedQuery<'a> {
+    pub embedded: &'a crate::embed::EmbeddedText,
+    pub file_text: &'a str,
+}
+
+impl QueryMap for EmbeddedQuery<'_> {
     fn file_offset(&self, query_offset: usize) -> usize {
-        crate::embed::EmbeddedText::file_offset(self, query_offset)
+        self.embedded.file_offset(query_offset)
     }
 
     fn file_range(&self, start: usize, end: usize) -> TextRange {
-        crate::embed::EmbeddedText::file_range(self, TextRange::new(start, end.max(start)))
+        let file_start = self.embedded.file_offset(start);
+        if end <= start {
+            return TextRange::empty(file_start);
+        }
+        let last = self.embedded.file_offset(end - 1);
+        let file_end = (last + source_length(self.file_text, last)).min(self.file_text.len());
+        TextRange::new(file_start, file_end.max(file_start))
+    }
+}
+
+/// The length of the file text that produced one byte of a value: an escape sequence, or
+/// one byte of a copied character.
+fn source_length(file_text: &str, at: usize) -> usize {
+    let Some(rest) = file_text.get(at..) else {
+        return 1;
+    };
+    let mut chars = rest.chars();
+    match (chars.next(), chars.next()) {
+        (Some('\\'), Some('u')) => 6,
+        (Some('\\'), Some('U')) => 10,
+        (Some('\\'), Some('x')) => 4,
+        (Some('\\'), Some(_)) => 2,
+        (Some(c), _) => c.len_utf8(),
+        (None, _) => 1,
     }
 }
 

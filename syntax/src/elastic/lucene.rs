@@ -206,12 +206,21 @@ pub fn parse(text: &str, map: &dyn QueryMap) -> QueryOutput {
     let logic = if parser.tokens.is_empty() {
         None
     } else {
-        let logic = parser.or_query(None);
+        let mut parts = vec![parser.or_query(None)];
+        // After an error, read on so that the clauses after a broken one still count.
         while parser.position < parser.tokens.len() {
             parser.error_here("an operator or the end of the query");
-            parser.position += 1;
+            let before = parser.position;
+            if parser.peek() == Some(&Kind::Close) {
+                parser.position += 1;
+                continue;
+            }
+            parts.push(parser.or_query(None));
+            if parser.position == before {
+                parser.position += 1;
+            }
         }
-        Some(logic)
+        Some(and_of(parts))
     };
     let diagnostics = parser
         .errors
@@ -266,16 +275,28 @@ impl Parser<'_> {
         )
     }
 
-    fn or_query(&mut self, field_name: Option<&(String, (usize, usize))>) -> Expr {
+    /// Counts one more nesting level; past [`MAX_DEPTH`] it reports the error once and skips
+    /// the rest of the query.
+    fn enter(&mut self) -> bool {
         self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            let span = self.span();
+        if self.depth <= MAX_DEPTH {
+            return true;
+        }
+        let span = self.span();
+        if self.position < self.tokens.len() {
             self.errors.push((
                 span.0,
                 span.1,
                 format!("query nests deeper than {MAX_DEPTH} levels; simplify it"),
             ));
-            self.position = self.tokens.len();
+        }
+        self.position = self.tokens.len();
+        false
+    }
+
+    fn or_query(&mut self, field_name: Option<&(String, (usize, usize))>) -> Expr {
+        if !self.enter() {
+            let span = self.span();
             return self.opaque(span);
         }
         let mut items = vec![self.and_query(field_name)];
@@ -303,14 +324,19 @@ impl Parser<'_> {
     fn clause(&mut self, field_name: Option<&(String, (usize, usize))>) -> Expr {
         let span = self.span();
         match self.peek().cloned() {
-            Some(Kind::Not) => {
+            Some(Kind::Not | Kind::Required) => {
+                let negated = self.peek() == Some(&Kind::Not);
                 self.position += 1;
+                if !self.enter() {
+                    return self.opaque(span);
+                }
                 let inner = self.clause(field_name);
-                not_of(inner)
-            }
-            Some(Kind::Required) => {
-                self.position += 1;
-                self.clause(field_name)
+                self.depth -= 1;
+                if negated {
+                    not_of(inner)
+                } else {
+                    inner
+                }
             }
             Some(Kind::Open) => {
                 self.position += 1;

@@ -339,17 +339,21 @@ impl Reader<'_> {
             // The TOML parser reported the broken string already.
             return None;
         };
+        let map = lower::EmbeddedQuery {
+            embedded: &decoded,
+            file_text: self.text,
+        };
         let output = match language {
-            Language::Kuery => kuery::parse(&decoded.text, &decoded),
-            Language::Eql => eql::parse(&decoded.text, &decoded),
-            Language::Esql => esql::parse(&decoded.text, &decoded),
-            Language::Lucene => lucene::parse(&decoded.text, &decoded),
+            Language::Kuery => kuery::parse(&decoded.text, &map),
+            Language::Eql => eql::parse(&decoded.text, &map),
+            Language::Esql => esql::parse(&decoded.text, &map),
+            Language::Lucene => lucene::parse(&decoded.text, &map),
             _ => {
                 self.unknown_language(tree, range);
                 rule.language = Language::None;
                 return Some(QueryOutput {
                     logic: Some(Expr::Opaque(Opaque {
-                        range: QueryMap::file_range(&decoded, 0, decoded.text.len()),
+                        range: map.file_range(0, decoded.text.len()),
                         reason: "query in an unknown language".to_owned(),
                     })),
                     ..QueryOutput::default()

@@ -235,7 +235,11 @@ impl Reader<'_> {
                 self.wrong_type(node, key, "a SQL query string");
                 return;
             };
-            let output = sql::parse(&query.text, &query);
+            let map = crate::elastic::lower::EmbeddedQuery {
+                embedded: &query,
+                file_text: self.text,
+            };
+            let output = sql::parse(&query.text, &map);
             rule.logic = output.logic;
             rule.data_sources.extend(output.data_sources);
             self.diagnostics.extend(output.diagnostics);

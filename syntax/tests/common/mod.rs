@@ -60,6 +60,28 @@ pub fn render(text: &str, parsed: &ParsedFile) -> String {
     out
 }
 
+/// Renders one query's logic and diagnostics, for tests of a single query language.
+pub fn render_query(
+    text: &str,
+    logic: Option<&Expr>,
+    diagnostics: &[rulelens_syntax::Diagnostic],
+) -> String {
+    let mut out = String::new();
+    match logic {
+        Some(logic) => render_expr(text, logic, 0, &mut out),
+        None => out.push_str("no logic\n"),
+    }
+    for diagnostic in diagnostics {
+        out.push_str(&format!(
+            "diagnostic {} {}: {}\n",
+            diagnostic.lint,
+            snippet(text, diagnostic.range),
+            diagnostic.message
+        ));
+    }
+    out
+}
+
 fn render_rule(text: &str, rule: &Rule, out: &mut String) {
     let metadata = &rule.metadata;
     let value = |s: &Option<rulelens_syntax::Spanned<String>>| {
