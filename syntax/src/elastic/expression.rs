@@ -572,14 +572,17 @@ impl<'a> Parser<'a> {
                     continue;
                 }
             }
-            // Keyword arguments (`default=...`) keep only their value.
-            if self.peek().is_some_and(|t| t.kind == TokenKind::Ident)
-                && self.peek_at(1).is_some_and(|t| t.is_symbol("="))
-                && self.grammar.python_collections
-            {
+            // Python keyword arguments (`default=""`) are read and left out: no function the
+            // lowering models takes its operands by keyword.
+            let keyword_argument = self.grammar.python_collections
+                && self.peek().is_some_and(|t| t.kind == TokenKind::Ident)
+                && self.peek_at(1).is_some_and(|t| t.is_symbol("="));
+            if keyword_argument {
                 self.position += 2;
+                let _ = self.expression();
+            } else {
+                args.push(self.expression());
             }
-            args.push(self.expression());
             if self.grammar.sql_literals && self.eat_keyword("as") {
                 // `CAST(value AS type)`.
                 self.advance();

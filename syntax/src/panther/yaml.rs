@@ -109,10 +109,8 @@ pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
     let first_error = match direct {
         Ok(documents) => {
             let positions = Positions::new(text, text, 0, Vec::new());
-            return (
-                documents.first().map(|d| positions.convert(d, 0)),
-                Vec::new(),
-            );
+            let root = documents.first().map(|d| positions.convert(d, 0));
+            return (root, positions.depth_diagnostic().into_iter().collect());
         }
         Err(error) => error,
     };
@@ -120,10 +118,8 @@ pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
     let (repaired, shifted_lines) = repair(text);
     if let Ok(documents) = MarkedYaml::load_from_str(&repaired) {
         let positions = Positions::new(text, &repaired, 0, shifted_lines);
-        return (
-            documents.first().map(|d| positions.convert(d, 0)),
-            Vec::new(),
-        );
+        let root = documents.first().map(|d| positions.convert(d, 0));
+        return (root, positions.depth_diagnostic().into_iter().collect());
     }
 
     let marker = first_error.marker();
@@ -227,6 +223,8 @@ struct Positions<'a> {
     shifted_lines: Vec<bool>,
     /// Spaces inserted before each line of the repaired text.
     inserted_before: Vec<usize>,
+    /// Set when a node nested deeper than [`MAX_DEPTH`] was replaced by null.
+    truncated: std::cell::Cell<bool>,
 }
 
 impl<'a> Positions<'a> {
@@ -252,7 +250,19 @@ impl<'a> Positions<'a> {
             block_line,
             shifted_lines,
             inserted_before,
+            truncated: std::cell::Cell::new(false),
         }
+    }
+
+    /// Reports the depth cut-off, if one happened.
+    fn depth_diagnostic(&self) -> Option<Diagnostic> {
+        self.truncated.get().then(|| {
+            Diagnostic::error(
+                INVALID_YAML,
+                TextRange::empty(0),
+                format!("YAML nests deeper than {MAX_DEPTH} levels; flatten it"),
+            )
+        })
     }
 
     /// The original byte offset of a 1-based line and a character column of the loaded text.
@@ -276,8 +286,9 @@ impl<'a> Positions<'a> {
     fn convert(&self, node: &MarkedYaml<'_>, depth: usize) -> YamlNode {
         let start = self.offset(&node.span.start);
         let end = self.offset(&node.span.end).max(start);
-        let range = TextRange::new(start, end);
+        let mut range = TextRange::new(start, end);
         if depth > MAX_DEPTH {
+            self.truncated.set(true);
             return YamlNode {
                 value: YamlValue::Null,
                 range,
@@ -298,6 +309,15 @@ impl<'a> Positions<'a> {
             YamlData::Tagged(_, inner) => return self.convert(inner, depth + 1),
             _ => YamlValue::Null,
         };
+        // A flow collection's span stops before its closing bracket; include it.
+        let collection = matches!(value, YamlValue::Sequence(_) | YamlValue::Mapping(_));
+        let closer = self
+            .original
+            .get(range.end()..)
+            .and_then(|r| r.chars().next());
+        if collection && matches!(closer, Some(']' | '}')) {
+            range = TextRange::new(range.start(), range.end() + 1);
+        }
         YamlNode { value, range }
     }
 }
