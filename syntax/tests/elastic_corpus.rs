@@ -97,3 +97,75 @@ fn every_elastic_rule_parses() {
 fn snippet_at(text: &str, range: rulelens_syntax::TextRange) -> String {
     common::snippet(text, range)
 }
+
+/// The fast TOML reader must read every corpus file, and read it as the `toml` crate does:
+/// the same keys, the same scalar values and the same ranges for them.
+#[test]
+fn fast_toml_matches_toml_crate() {
+    use rulelens_syntax::elastic::fast_toml;
+    use toml::de::{DeTable, DeValue};
+
+    fn compare(
+        path: &str,
+        fast: &toml::Spanned<DeValue<'_>>,
+        reference: &toml::Spanned<DeValue<'_>>,
+        problems: &mut Vec<String>,
+    ) {
+        match (fast.get_ref(), reference.get_ref()) {
+            (DeValue::Table(a), DeValue::Table(b)) => compare_tables(path, a, b, problems),
+            (DeValue::Array(a), DeValue::Array(b)) => {
+                if a.len() != b.len() {
+                    problems.push(format!("{path}: array lengths {} and {}", a.len(), b.len()));
+                }
+                for (x, y) in a.iter().zip(b.iter()) {
+                    compare(path, x, y, problems);
+                }
+            }
+            (a, b) => {
+                if format!("{a:?}") != format!("{b:?}") || fast.span() != reference.span() {
+                    problems.push(format!(
+                        "{path}: {a:?} at {:?} but {b:?} at {:?}",
+                        fast.span(),
+                        reference.span()
+                    ));
+                }
+            }
+        }
+    }
+
+    fn compare_tables(path: &str, a: &DeTable<'_>, b: &DeTable<'_>, problems: &mut Vec<String>) {
+        let keys_a: Vec<_> = a.keys().map(|k| k.get_ref().to_string()).collect();
+        let keys_b: Vec<_> = b.keys().map(|k| k.get_ref().to_string()).collect();
+        if keys_a != keys_b {
+            problems.push(format!("{path}: keys {keys_a:?} but {keys_b:?}"));
+            return;
+        }
+        for ((key, x), (_, y)) in a.iter().zip(b.iter()) {
+            compare(&format!("{path}.{}", key.get_ref()), x, y, problems);
+        }
+    }
+
+    let files = files_under(&vendor_corpus("elastic"), &["toml"]);
+    let mut problems = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("readable corpus file");
+        let name = relative(path, "elastic");
+        let Some(fast) = fast_toml::parse(&text) else {
+            problems.push(format!("{name}: the fast reader fell back"));
+            continue;
+        };
+        let reference = DeTable::parse(&text).expect("valid TOML");
+        compare_tables(&name, fast.get_ref(), reference.get_ref(), &mut problems);
+    }
+    assert!(
+        problems.is_empty(),
+        "{} differences:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .take(20)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}

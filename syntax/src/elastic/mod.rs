@@ -5,8 +5,8 @@
 //! `query`, written in the language `language` names: `kuery`, `eql`, `esql` or `lucene`.
 //! Machine-learning rules have no query and are read for their metadata only.
 //!
-//! The TOML is read with the `toml` crate's span-keeping document parser, which recovers
-//! after errors. The query string is decoded with [`crate::embed::toml_string`], so every range the
+//! The TOML is read by [`fast_toml`], which falls back to the `toml` crate's span-keeping
+//! document parser for anything it does not handle; that parser recovers after errors. The query string is decoded with [`crate::embed::toml_string`], so every range the
 //! query parsers report is a byte range of the TOML file.
 //!
 //! Deprecation comes from the file alone: `maturity = "deprecated"` in `[metadata]`. A file's
@@ -16,6 +16,7 @@
 pub mod eql;
 pub mod esql;
 pub mod expression;
+pub mod fast_toml;
 pub mod kuery;
 pub mod lexer;
 pub mod lower;
@@ -66,7 +67,10 @@ pub fn parse(text: &str) -> ParsedFile {
     // The TOML parser does not take a byte order mark; read past it and shift the ranges.
     let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
     let body = text.get(bom..).unwrap_or_default();
-    let (root, errors) = DeTable::parse_recoverable(body);
+    let (root, errors) = match fast_toml::parse(body) {
+        Some(root) => (root, Vec::new()),
+        None => DeTable::parse_recoverable(body),
+    };
     let mut diagnostics = Vec::new();
     for error in errors {
         let range = error

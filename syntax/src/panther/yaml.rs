@@ -19,7 +19,8 @@
 use crate::diagnostic::Diagnostic;
 use crate::ir::TextRange;
 use crate::line_index::LineIndex;
-use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, SpannedEventReceiver};
+use std::borrow::Cow;
 
 pub const INVALID_YAML: &str = "syntax/panther-invalid-yaml";
 
@@ -105,20 +106,15 @@ impl YamlNode {
 
 /// The loaded document, or `None` when nothing could be read, with the diagnostics.
 pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
-    let direct = MarkedYaml::load_from_str(text);
-    let first_error = match direct {
-        Ok(documents) => {
-            let positions = Positions::new(text, text, 0, Vec::new());
-            let root = documents.first().map(|d| positions.convert(d, 0));
-            return (root, positions.depth_diagnostic().into_iter().collect());
-        }
+    let direct = Positions::new(text, text, 0, Vec::new());
+    let first_error = match build(text, &direct) {
+        Ok(root) => return (root, direct.depth_diagnostic().into_iter().collect()),
         Err(error) => error,
     };
 
     let (repaired, shifted_lines) = repair(text);
-    if let Ok(documents) = MarkedYaml::load_from_str(&repaired) {
-        let positions = Positions::new(text, &repaired, 0, shifted_lines);
-        let root = documents.first().map(|d| positions.convert(d, 0));
+    let positions = Positions::new(text, &repaired, 0, shifted_lines.clone());
+    if let Ok(root) = build(&repaired, &positions) {
         return (root, positions.depth_diagnostic().into_iter().collect());
     }
 
@@ -132,6 +128,173 @@ pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
     );
     let root = load_by_top_level_key(text, &repaired, &shifted_lines);
     (root, vec![diagnostic])
+}
+
+/// Runs the `saphyr` event parser over `text` and builds the first document.
+fn build(text: &str, positions: &Positions<'_>) -> Result<Option<YamlNode>, ScanError> {
+    let mut builder = Builder {
+        positions,
+        stack: Vec::new(),
+        root: None,
+        skipped_depth: 0,
+    };
+    Parser::new_from_str(text).load(&mut builder, false)?;
+    Ok(builder.root)
+}
+
+/// A collection whose items are still arriving.
+enum Frame {
+    Sequence(Vec<YamlNode>, usize),
+    Mapping(Vec<(YamlNode, YamlNode)>, Option<YamlNode>, usize),
+}
+
+/// Builds [`YamlNode`]s from parser events.
+struct Builder<'p, 'a> {
+    positions: &'p Positions<'a>,
+    stack: Vec<Frame>,
+    root: Option<YamlNode>,
+    /// Collections opened past [`MAX_DEPTH`] and not closed yet; their content is dropped.
+    skipped_depth: usize,
+}
+
+impl<'input> SpannedEventReceiver<'input> for Builder<'_, '_> {
+    fn on_event(&mut self, event: Event<'input>, span: Span) {
+        match event {
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
+                if self.skipped_depth > 0 || self.stack.len() >= MAX_DEPTH {
+                    self.positions.truncated.set(true);
+                    self.skipped_depth += 1;
+                    return;
+                }
+                let start = self.positions.offset(&span.start);
+                self.stack
+                    .push(if matches!(event, Event::SequenceStart(..)) {
+                        Frame::Sequence(Vec::new(), start)
+                    } else {
+                        Frame::Mapping(Vec::new(), None, start)
+                    });
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if self.skipped_depth > 0 {
+                    self.skipped_depth -= 1;
+                    if self.skipped_depth == 0 {
+                        let at = self.positions.offset(&span.end);
+                        self.add(YamlNode {
+                            value: YamlValue::Null,
+                            range: TextRange::empty(at),
+                        });
+                    }
+                    return;
+                }
+                let Some(frame) = self.stack.pop() else {
+                    return;
+                };
+                let end = self.positions.offset(&span.end);
+                let (value, start) = match frame {
+                    Frame::Sequence(items, start) => (YamlValue::Sequence(items), start),
+                    Frame::Mapping(entries, _, start) => (YamlValue::Mapping(entries), start),
+                };
+                let mut end = end.max(start);
+                // A flow collection's span stops before its closing bracket; include it.
+                let closer = self
+                    .positions
+                    .original
+                    .get(end..)
+                    .and_then(|r| r.chars().next());
+                if matches!(closer, Some(']' | '}')) {
+                    end += 1;
+                }
+                self.add(YamlNode {
+                    value,
+                    range: TextRange::new(start, end),
+                });
+            }
+            Event::Scalar(text, style, ..) => {
+                if self.skipped_depth > 0 {
+                    return;
+                }
+                let start = self.positions.offset(&span.start);
+                let end = self.positions.offset(&span.end).max(start);
+                self.add(YamlNode {
+                    value: resolve_scalar(text, style),
+                    range: TextRange::new(start, end),
+                });
+            }
+            Event::Alias(..) => {
+                if self.skipped_depth == 0 {
+                    let at = self.positions.offset(&span.start);
+                    self.add(YamlNode {
+                        value: YamlValue::Null,
+                        range: TextRange::empty(at),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Builder<'_, '_> {
+    fn add(&mut self, node: YamlNode) {
+        match self.stack.last_mut() {
+            Some(Frame::Sequence(items, _)) => items.push(node),
+            Some(Frame::Mapping(entries, pending_key, _)) => match pending_key.take() {
+                Some(key) => entries.push((key, node)),
+                None => *pending_key = Some(node),
+            },
+            None => {
+                if self.root.is_none() {
+                    self.root = Some(node);
+                }
+            }
+        }
+    }
+}
+
+/// Resolves a scalar with the YAML 1.2 core schema: quoted scalars are strings, plain ones
+/// may be null, booleans, integers or floats.
+fn resolve_scalar(text: Cow<'_, str>, style: ScalarStyle) -> YamlValue {
+    if style != ScalarStyle::Plain {
+        return YamlValue::String(text.into_owned());
+    }
+    match text.as_ref() {
+        "" | "~" | "null" | "Null" | "NULL" => return YamlValue::Null,
+        "true" | "True" | "TRUE" => return YamlValue::Bool(true),
+        "false" | "False" | "FALSE" => return YamlValue::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return YamlValue::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return YamlValue::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return YamlValue::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(integer) = parse_integer(&text) {
+        return YamlValue::Integer(integer);
+    }
+    let looks_float = text
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && text.bytes().any(|b| b.is_ascii_digit());
+    if looks_float {
+        if let Ok(float) = text.parse::<f64>() {
+            return YamlValue::Float(float);
+        }
+    }
+    YamlValue::String(text.into_owned())
+}
+
+fn parse_integer(text: &str) -> Option<i64> {
+    if let Some(hex) = text.strip_prefix("0x") {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if let Some(octal) = text.strip_prefix("0o") {
+        return i64::from_str_radix(octal, 8).ok();
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// Indents the lines `saphyr` rejects by one space. Returns the new text and, per line,
@@ -191,17 +354,15 @@ fn load_by_top_level_key(text: &str, repaired: &str, shifted: &[bool]) -> Option
         let Some(block) = repaired.get(start..end) else {
             continue;
         };
-        let Ok(documents) = MarkedYaml::load_from_str(block) else {
-            continue;
-        };
         let positions = Positions::new(text, repaired, start, shifted.to_vec());
-        if let Some(YamlNode {
+        let Ok(Some(YamlNode {
             value: YamlValue::Mapping(block_entries),
             ..
-        }) = documents.first().map(|d| positions.convert(d, 0))
-        {
-            entries.extend(block_entries);
-        }
+        })) = build(block, &positions)
+        else {
+            continue;
+        };
+        entries.extend(block_entries);
     }
     if entries.is_empty() {
         return None;
@@ -225,6 +386,8 @@ struct Positions<'a> {
     inserted_before: Vec<usize>,
     /// Set when a node nested deeper than [`MAX_DEPTH`] was replaced by null.
     truncated: std::cell::Cell<bool>,
+    /// The loaded text is the original and all ASCII, so a character index is a byte offset.
+    ascii_original: bool,
 }
 
 impl<'a> Positions<'a> {
@@ -234,6 +397,7 @@ impl<'a> Positions<'a> {
         block_start: usize,
         shifted_lines: Vec<bool>,
     ) -> Positions<'a> {
+        let shifted_lines_empty = !shifted_lines.iter().any(|shifted| *shifted);
         let repaired_index = LineIndex::new(repaired);
         let block_line = repaired_index.line_of(block_start);
         let mut inserted_before = Vec::with_capacity(shifted_lines.len() + 1);
@@ -251,6 +415,7 @@ impl<'a> Positions<'a> {
             shifted_lines,
             inserted_before,
             truncated: std::cell::Cell::new(false),
+            ascii_original: shifted_lines_empty && block_line == 0 && original.is_ascii(),
         }
     }
 
@@ -267,6 +432,9 @@ impl<'a> Positions<'a> {
 
     /// The original byte offset of a 1-based line and a character column of the loaded text.
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
+        if self.ascii_original {
+            return marker.index().min(self.original.len());
+        }
         let line = marker.line().saturating_sub(1) + self.block_line;
         let repaired_offset =
             self.repaired_index
@@ -281,54 +449,6 @@ impl<'a> Positions<'a> {
         let own = usize::from(shifted_here && repaired_offset > line_start);
         let original = repaired_offset.saturating_sub(inserted + own);
         crate::line_index::floor_char_boundary(self.original, original)
-    }
-
-    fn convert(&self, node: &MarkedYaml<'_>, depth: usize) -> YamlNode {
-        let start = self.offset(&node.span.start);
-        let end = self.offset(&node.span.end).max(start);
-        let mut range = TextRange::new(start, end);
-        if depth > MAX_DEPTH {
-            self.truncated.set(true);
-            return YamlNode {
-                value: YamlValue::Null,
-                range,
-            };
-        }
-        let value = match &node.data {
-            YamlData::Value(scalar) => scalar_value(scalar),
-            YamlData::Representation(text, ..) => YamlValue::String(text.to_string()),
-            YamlData::Sequence(items) => {
-                YamlValue::Sequence(items.iter().map(|i| self.convert(i, depth + 1)).collect())
-            }
-            YamlData::Mapping(entries) => YamlValue::Mapping(
-                entries
-                    .iter()
-                    .map(|(k, v)| (self.convert(k, depth + 1), self.convert(v, depth + 1)))
-                    .collect(),
-            ),
-            YamlData::Tagged(_, inner) => return self.convert(inner, depth + 1),
-            _ => YamlValue::Null,
-        };
-        // A flow collection's span stops before its closing bracket; include it.
-        let collection = matches!(value, YamlValue::Sequence(_) | YamlValue::Mapping(_));
-        let closer = self
-            .original
-            .get(range.end()..)
-            .and_then(|r| r.chars().next());
-        if collection && matches!(closer, Some(']' | '}')) {
-            range = TextRange::new(range.start(), range.end() + 1);
-        }
-        YamlNode { value, range }
-    }
-}
-
-fn scalar_value(scalar: &Scalar<'_>) -> YamlValue {
-    match scalar {
-        Scalar::Null => YamlValue::Null,
-        Scalar::Boolean(b) => YamlValue::Bool(*b),
-        Scalar::Integer(i) => YamlValue::Integer(*i),
-        Scalar::FloatingPoint(f) => YamlValue::Float(f.into_inner()),
-        Scalar::String(s) => YamlValue::String(s.to_string()),
     }
 }
 
