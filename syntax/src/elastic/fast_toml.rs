@@ -325,7 +325,7 @@ impl<'i> Reader<'i> {
     fn scalar(&mut self) -> Option<DeValue<'i>> {
         let length = self
             .rest()
-            .find(|c: char| matches!(c, ',' | ']' | '}' | '#' | '\n' | '\r'))
+            .find([',', ']', '}', '#', '\n', '\r'])
             .unwrap_or(self.rest().len());
         let token = self.rest().get(..length)?.trim_end();
         if token.is_empty() {

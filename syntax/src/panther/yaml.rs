@@ -220,14 +220,12 @@ impl<'input> SpannedEventReceiver<'input> for Builder<'_, '_> {
                     range: TextRange::new(start, end),
                 });
             }
-            Event::Alias(..) => {
-                if self.skipped_depth == 0 {
-                    let at = self.positions.offset(&span.start);
-                    self.add(YamlNode {
-                        value: YamlValue::Null,
-                        range: TextRange::empty(at),
-                    });
-                }
+            Event::Alias(..) if self.skipped_depth == 0 => {
+                let at = self.positions.offset(&span.start);
+                self.add(YamlNode {
+                    value: YamlValue::Null,
+                    range: TextRange::empty(at),
+                });
             }
             _ => {}
         }
