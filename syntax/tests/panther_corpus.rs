@@ -15,10 +15,7 @@ const SAPHYR_REJECTED: &[&str] = &[
 ];
 
 /// SQL queries that do not lower cleanly today, with the reason each fails.
-const KNOWN_SQL_FAILURES: &[(&str, &str)] = &[(
-    "panther-labs+panther-analysis/queries/macros/anomalies.yml",
-    "a library of Jinja `{% macro %}` templates, not SQL; RuleLens does not expand templates",
-)];
+const KNOWN_SQL_FAILURES: &[(&str, &str)] = &[];
 
 fn panther_tree(tree: &Tree) -> Option<&PantherDocument> {
     match tree {
@@ -150,4 +147,18 @@ fn every_detection_and_sql_query_lowers() {
         "files that do not lower:\n{}",
         failures.join("\n")
     );
+}
+
+#[test]
+fn templated_query_is_opaque() {
+    let path =
+        vendor_corpus("panther").join("panther-labs+panther-analysis/queries/macros/anomalies.yml");
+    let text = std::fs::read_to_string(path).expect("corpus file");
+    let parsed = panther::parse(&text);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    let rule = &parsed.documents.first().expect("a query").rule;
+    let Some(rulelens_syntax::Expr::Opaque(opaque)) = &rule.logic else {
+        panic!("expected opaque logic, found {:?}", rule.logic);
+    };
+    assert_eq!(opaque.reason, "templated query");
 }

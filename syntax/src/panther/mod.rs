@@ -10,7 +10,8 @@
 //!   [`detection::DetectionLowerer`];
 //! - `Detection:` with `Group` or `Sequence` (a correlation rule): the referenced rule ids are
 //!   kept in [`PantherDocument::correlation_rule_ids`] and the logic is opaque;
-//! - `Query:`, `SnowflakeQuery:` or `AthenaQuery:`, lowered by [`sql`];
+//! - `Query:`, `SnowflakeQuery:` or `AthenaQuery:`, lowered by [`sql`]; a query holding
+//!   Jinja template tags (`{{ }}`, `{% %}`) is opaque, because it is SQL only once expanded;
 //! - `Filename:` naming a Python file: [`parse_with_python`] reads its `rule(event)` function
 //!   when the caller has its text; [`parse`] alone leaves that logic opaque.
 //!
@@ -235,6 +236,14 @@ impl Reader<'_> {
                 self.wrong_type(node, key, "a SQL query string");
                 return;
             };
+            if query.text.contains("{%") || query.text.contains("{{") {
+                // A Jinja template is SQL only after Panther expands it, so it is not parsed.
+                rule.logic = Some(Expr::Opaque(Opaque {
+                    range: node.range,
+                    reason: "templated query".to_owned(),
+                }));
+                return;
+            }
             let map = crate::elastic::lower::EmbeddedQuery {
                 embedded: &query,
                 file_text: self.text,
