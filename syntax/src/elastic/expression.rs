@@ -210,7 +210,7 @@ impl<'a> Parser<'a> {
         found
     }
 
-    /// The end offset of the last consumed token, or 0.
+    /// Returns the end offset of the last consumed token, or 0.
     pub fn last_end(&self) -> usize {
         self.position
             .checked_sub(1)
@@ -218,7 +218,7 @@ impl<'a> Parser<'a> {
             .map_or(0, |t| t.end)
     }
 
-    /// The range of the next token, or an empty range at the end of the text.
+    /// Returns the range of the next token, or an empty range at the end of the text.
     pub fn next_span(&self) -> Span {
         self.peek()
             .map_or((self.text_length, self.text_length), |t| (t.start, t.end))
@@ -377,7 +377,7 @@ impl<'a> Parser<'a> {
         Node::List(vec![low, high], span)
     }
 
-    /// The token texts between two offsets joined by single spaces, such as `not in`.
+    /// Joins the token texts between two offsets with single spaces, such as `not in`.
     fn written_between(&self, start: usize, end: usize) -> String {
         self.tokens
             .iter()
@@ -869,7 +869,7 @@ fn join_items(mut items: Vec<Node>, make: fn(Vec<Node>, Span) -> Node) -> Node {
     make(items, (start, end))
 }
 
-/// The text of a token as the author wrote it, for messages.
+/// Returns the text of a token as the author wrote it, for messages.
 pub fn token_text(token: &Token) -> String {
     match token.kind {
         TokenKind::Str => format!("\"{}\"", token.value),

@@ -352,7 +352,8 @@ fn is_escaped(bytes: &[u8], index: usize) -> bool {
     backslashes % 2 == 1
 }
 
-/// The table a header path names: tables by key, arrays of tables by their last element.
+/// Finds the table a header path names: tables by key, arrays of tables by their last
+/// element.
 fn table_at<'t, 'i>(
     root: &'t mut DeTable<'i>,
     path: &[(Spanned<Cow<'i, str>>, bool)],

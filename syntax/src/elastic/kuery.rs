@@ -4,7 +4,7 @@
 //! clause is `(query)`, `field:{nested query}`, `field:value`, `field:(value or value)`,
 //! `field < value` (also `<=`, `>`, `>=`) or a bare value that matches any field. Keywords
 //! ignore case. An unquoted value runs up to a special character (`\():<>"{}`) or a keyword
-//! between spaces, so `field: hello world` is one value; `*` in it is a wildcard and `\`
+//! between spaces, so `field: hello world` is one value. In it, `*` is a wildcard and `\`
 //! escapes the next character. A quoted value is a phrase without wildcards.
 //!
 //! Lowering: values compare case-sensitively, because the ECS fields rules test are keyword
@@ -528,7 +528,7 @@ impl Parser<'_> {
         .into_expr()
     }
 
-    /// The value side of `field:...`: one value, or a parenthesised list joined with
+    /// Reads the value side of `field:...`: one value, or a parenthesised list joined with
     /// `or`/`and`/`not`.
     fn value_expression(&mut self, name: &str, field_span: (usize, usize)) -> Expr {
         match self.peek().cloned() {
@@ -631,8 +631,8 @@ impl Parser<'_> {
         }
     }
 
-    /// One `field:value` predicate. A single value's predicate covers `field:value`; a list
-    /// item's covers the item.
+    /// Builds one `field:value` predicate. A single value's predicate covers `field:value`, and
+    /// a list item's predicate covers the item.
     #[allow(clippy::too_many_arguments)]
     fn field_value(
         &self,

@@ -6,7 +6,7 @@
 //! Machine-learning rules have no query and are read for their metadata only.
 //!
 //! The TOML is read by [`fast_toml`], which falls back to the `toml` crate's span-keeping
-//! document parser for anything it does not handle; that parser recovers after errors. The query string is decoded with [`crate::embed::toml_string`], so every range the
+//! document parser for anything it does not handle. That parser recovers after errors. The query string is decoded with [`crate::embed::toml_string`], so every range the
 //! query parsers report is a byte range of the TOML file.
 //!
 //! Deprecation comes from the file alone: `maturity = "deprecated"` in `[metadata]`. A file's
@@ -138,7 +138,7 @@ impl Reader<'_> {
         }
     }
 
-    /// A string or an array of strings; Elastic writes some keys either way.
+    /// Reads a string or an array of strings, because Elastic writes some keys either way.
     fn strings(&mut self, table: &DeTable<'_>, key: &str) -> Vec<Spanned<String>> {
         let Some(item) = table.get(key) else {
             return Vec::new();

@@ -1,8 +1,8 @@
 //! The Panther front end: analysis YAML files from `panther-analysis`.
 //!
 //! A file describes one analysis item by its `AnalysisType`. Rules, scheduled rules, policies,
-//! correlation rules and scheduled or saved queries become one [`Rule`] each; packs, data
-//! models, lookup tables and globals hold no detection and yield no rule.
+//! correlation rules and scheduled or saved queries become one [`Rule`] each. Packs, data
+//! models, lookup tables and globals contain no detection, so they yield no rule.
 //!
 //! Where the logic comes from:
 //!
@@ -301,7 +301,7 @@ impl Reader<'_> {
     }
 }
 
-/// The `RuleID`s under `Group` or `Sequence` entries of a correlation rule's detection.
+/// Collects the `RuleID`s under the `Group` or `Sequence` entries of a correlation rule.
 fn correlation_rule_ids(detection: &YamlNode) -> Vec<Spanned<String>> {
     let mut ids = Vec::new();
     for item in detection.as_sequence().unwrap_or_default() {

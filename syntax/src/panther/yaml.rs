@@ -1,20 +1,22 @@
 //! Loading Panther YAML into a small node tree with byte ranges, including files `saphyr`
 //! rejects.
 //!
-//! `saphyr` 0.3.4 rejects some YAML that PyYAML, which Panther's own tooling uses, accepts:
-//! a flow mapping whose closing `}` sits at its parent key's indentation, and a quoted scalar
-//! continued at column 0. Loading therefore goes in three steps:
+//! The tree is built straight from the events of `saphyr-parser`, which is faster than
+//! building `saphyr`'s own document tree and converting it. `saphyr-parser` 0.3.4 rejects some
+//! YAML that PyYAML accepts: a flow mapping whose closing `}` sits at its parent key's
+//! indentation, and a quoted scalar continued at column 0. Loading therefore goes in three
+//! steps:
 //!
-//! 1. load the text as it is;
-//! 2. if that fails, load a repaired copy in which those lines are indented by one more space
-//!    (closing `}`/`]` lines, and column-0 lines that do not start a top-level key), mapping
-//!    positions back to the original text; such a file gets no diagnostic, because it is
-//!    valid YAML;
-//! 3. if that fails too, report the error and load each top-level key on its own, so that one
+//! 1. Load the text as it is.
+//! 2. If that fails, load a repaired copy in which those lines are indented by one more space
+//!    (closing `}`/`]` lines, and column-0 lines that do not start a top-level key), and map
+//!    positions back to the original text. Such a file gets no diagnostic, because it is
+//!    valid YAML.
+//! 3. If that fails too, report the error and load each top-level key on its own, so that one
 //!    broken key costs only itself.
 //!
-//! `saphyr` markers count characters and 1-based lines; [`LineIndex::offset_of_char_col`]
-//! turns them into byte offsets.
+//! Parser markers count characters and 1-based lines. In an ASCII file loaded as it is, a
+//! character index is the byte offset; otherwise [`LineIndex::offset_of_char_col`] converts.
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::TextRange;
@@ -47,7 +49,7 @@ pub enum YamlValue {
 }
 
 impl YamlNode {
-    /// The value of `key` when this node is a mapping with a string key `key`.
+    /// Returns the value of `key` when this node is a mapping with the string key `key`.
     pub fn get(&self, key: &str) -> Option<&YamlNode> {
         match &self.value {
             YamlValue::Mapping(entries) => entries
@@ -65,7 +67,7 @@ impl YamlNode {
         }
     }
 
-    /// The scalar as text: strings as they are, numbers and booleans as YAML writes them.
+    /// Returns the scalar as text: strings as they are, numbers and booleans as YAML writes them.
     pub fn scalar_text(&self) -> Option<String> {
         match &self.value {
             YamlValue::String(s) => Some(s.clone()),
@@ -91,7 +93,7 @@ impl YamlNode {
         }
     }
 
-    /// A name for the node's type, for messages.
+    /// Returns a name for the node's type, for messages.
     pub fn type_name(&self) -> &'static str {
         match self.value {
             YamlValue::Null => "null",
@@ -104,7 +106,8 @@ impl YamlNode {
     }
 }
 
-/// The loaded document, or `None` when nothing could be read, with the diagnostics.
+/// Loads the first document of `text`, or `None` when nothing could be read, with the
+/// diagnostics.
 pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
     let direct = Positions::new(text, text, 0, Vec::new());
     let first_error = match build(text, &direct) {
@@ -428,7 +431,8 @@ impl<'a> Positions<'a> {
         })
     }
 
-    /// The original byte offset of a 1-based line and a character column of the loaded text.
+    /// Converts a marker (a 1-based line and a character column of the loaded text) to a byte
+    /// offset of the original text.
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
         if self.ascii_original {
             return marker.index().min(self.original.len());

@@ -6,7 +6,7 @@
 use rulelens_syntax::{Expr, ParsedFile, Predicate, Rule, TextRange};
 use std::path::{Path, PathBuf};
 
-/// Every file under `folder` whose name ends with one of `extensions`, sorted by path.
+/// Lists every file under `folder` whose name ends with one of `extensions`, sorted by path.
 pub fn files_under(folder: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut pending = vec![folder.to_path_buf()];
@@ -30,12 +30,12 @@ pub fn files_under(folder: &Path, extensions: &[&str]) -> Vec<PathBuf> {
     found
 }
 
-/// The corpus folder of one vendor (`elastic`, `panther`).
+/// Returns the corpus folder of one vendor (`elastic`, `panther`).
 pub fn vendor_corpus(vendor: &str) -> PathBuf {
     rulelens_syntax::corpus_path::corpus_dir(env!("CARGO_MANIFEST_DIR")).join(vendor)
 }
 
-/// The path relative to the vendor folder, for failure lists.
+/// Returns the path relative to the vendor folder, for failure lists.
 pub fn relative(path: &Path, vendor: &str) -> String {
     let root = vendor_corpus(vendor);
     path.strip_prefix(&root)
@@ -161,7 +161,7 @@ fn render_predicate(text: &str, predicate: &Predicate) -> String {
     )
 }
 
-/// The source text of a range on one line, shortened past 60 characters.
+/// Returns the source text of a range on one line, shortened past 60 characters.
 pub fn snippet(text: &str, range: TextRange) -> String {
     let source = text.get(range.as_range()).unwrap_or("<invalid range>");
     let flat: String = source.split_whitespace().collect::<Vec<_>>().join(" ");
