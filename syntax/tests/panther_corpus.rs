@@ -162,3 +162,47 @@ fn templated_query_is_opaque() {
     };
     assert_eq!(opaque.reason, "templated query");
 }
+
+/// The fast `Tests:` reader must give the field names the full YAML parser gives, on every
+/// corpus file it reads; files it leaves to the full parser are listed.
+#[test]
+fn fast_test_fields_match_yaml() {
+    use rulelens_syntax::panther::test_fields;
+
+    let files = files_under(&vendor_corpus("panther"), &["yml", "yaml"]);
+    let mut differences = Vec::new();
+    let mut fallbacks = Vec::new();
+    let mut read = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).expect("readable corpus file");
+        let Some(range) = panther::tests_block(&text) else {
+            continue;
+        };
+        let name = relative(path, "panther");
+        let (root, _) = yaml::load(&text);
+        let reference = root.map_or_else(Vec::new, |root| panther::observed_fields(&root));
+        match test_fields::observed_fields(&text[range]) {
+            Some(fast) if fast == reference => read += 1,
+            Some(fast) => {
+                differences.push(format!("{name}:\n  fast {fast:?}\n  yaml {reference:?}"))
+            }
+            None => fallbacks.push(name),
+        }
+    }
+    eprintln!(
+        "fast reader read {read} Tests blocks; {} fell back: {fallbacks:?}",
+        fallbacks.len()
+    );
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences
+            .iter()
+            .take(5)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert!(read > 900, "the fast reader read only {read} Tests blocks");
+}

@@ -23,6 +23,7 @@ use crate::ir::TextRange;
 use crate::line_index::LineIndex;
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, SpannedEventReceiver};
 use std::borrow::Cow;
+use std::ops::Range;
 
 pub const INVALID_YAML: &str = "syntax/panther-invalid-yaml";
 
@@ -109,14 +110,14 @@ impl YamlNode {
 /// Loads the first document of `text`, or `None` when nothing could be read, with the
 /// diagnostics.
 pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
-    let direct = Positions::new(text, text, 0, Vec::new());
+    let direct = Positions::new(text, true, 0, Vec::new());
     let first_error = match build(text, &direct) {
         Ok(root) => return (root, direct.depth_diagnostic().into_iter().collect()),
         Err(error) => error,
     };
 
     let (repaired, shifted_lines) = repair(text);
-    let positions = Positions::new(text, &repaired, 0, shifted_lines.clone());
+    let positions = Positions::new(text, false, 0, shifted_lines.clone());
     if let Ok(root) = build(&repaired, &positions) {
         return (root, positions.depth_diagnostic().into_iter().collect());
     }
@@ -131,6 +132,34 @@ pub fn load(text: &str) -> (Option<YamlNode>, Vec<Diagnostic>) {
     );
     let root = load_by_top_level_key(text, &repaired, &shifted_lines);
     (root, vec![diagnostic])
+}
+
+/// Loads `text` with the whole lines of `skipped` emptied, so that their content costs no
+/// parsing; ranges still point into `text`. Falls back to [`load`] when that fails.
+pub fn load_skipping(
+    text: &str,
+    skipped: Option<Range<usize>>,
+) -> (Option<YamlNode>, Vec<Diagnostic>) {
+    let Some(range) = skipped else {
+        return load(text);
+    };
+    let parts = (
+        text.get(..range.start),
+        text.get(range.clone()),
+        text.get(range.end..),
+    );
+    let (Some(before), Some(inside), Some(after)) = parts else {
+        return load(text);
+    };
+    let mut emptied = String::with_capacity(before.len() + after.len() + 256);
+    emptied.push_str(before);
+    emptied.extend(std::iter::repeat_n('\n', inside.matches('\n').count()));
+    emptied.push_str(after);
+    let positions = Positions::new(text, false, 0, Vec::new());
+    match build(&emptied, &positions) {
+        Ok(root) => (root, positions.depth_diagnostic().into_iter().collect()),
+        Err(_) => load(text),
+    }
 }
 
 /// Runs the `saphyr` event parser over `text` and builds the first document.
@@ -323,7 +352,14 @@ fn repair(text: &str) -> (String, Vec<bool>) {
     (repaired, shifted)
 }
 
-fn starts_top_level_key(line: &str) -> bool {
+pub(crate) fn starts_top_level_key(line: &str) -> bool {
+    let starts_like_key = line
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !starts_like_key {
+        return false;
+    }
     let Some(colon) = line.find(':') else {
         return false;
     };
@@ -355,7 +391,10 @@ fn load_by_top_level_key(text: &str, repaired: &str, shifted: &[bool]) -> Option
         let Some(block) = repaired.get(start..end) else {
             continue;
         };
-        let positions = Positions::new(text, repaired, start, shifted.to_vec());
+        let block_line = repaired
+            .get(..start)
+            .map_or(0, |before| before.matches('\n').count());
+        let positions = Positions::new(text, false, block_line, shifted.to_vec());
         let Ok(Some(YamlNode {
             value: YamlValue::Mapping(block_entries),
             ..
@@ -374,49 +413,38 @@ fn load_by_top_level_key(text: &str, repaired: &str, shifted: &[bool]) -> Option
     })
 }
 
-/// Turns `saphyr` markers in a loaded text (the file, its repaired copy or one block of it)
-/// into byte offsets of the original file.
+/// Turns parser markers in a loaded text (the file, its repaired copy, one block of it, or a
+/// copy with a block emptied) into byte offsets of the original file. Every such text keeps
+/// the original's line numbering, and a column differs only on a line the repair indented.
 struct Positions<'a> {
     original: &'a str,
-    repaired: &'a str,
-    repaired_index: LineIndex,
-    /// The line of the repaired text where the loaded text starts.
+    index: LineIndex,
+    /// The line of the original text where the loaded text starts.
     block_line: usize,
+    /// Per line: the repair inserted one space at its start.
     shifted_lines: Vec<bool>,
-    /// Spaces inserted before each line of the repaired text.
-    inserted_before: Vec<usize>,
+    /// The loaded text is the original, so a character index is a character offset.
+    identity: bool,
+    ascii: bool,
     /// Set when a node nested deeper than [`MAX_DEPTH`] was replaced by null.
     truncated: std::cell::Cell<bool>,
-    /// The loaded text is the original and all ASCII, so a character index is a byte offset.
-    ascii_original: bool,
 }
 
 impl<'a> Positions<'a> {
     fn new(
         original: &'a str,
-        repaired: &'a str,
-        block_start: usize,
+        identity: bool,
+        block_line: usize,
         shifted_lines: Vec<bool>,
     ) -> Positions<'a> {
-        let shifted_lines_empty = !shifted_lines.iter().any(|shifted| *shifted);
-        let repaired_index = LineIndex::new(repaired);
-        let block_line = repaired_index.line_of(block_start);
-        let mut inserted_before = Vec::with_capacity(shifted_lines.len() + 1);
-        let mut total = 0;
-        for shifted in &shifted_lines {
-            inserted_before.push(total);
-            total += usize::from(*shifted);
-        }
-        inserted_before.push(total);
         Positions {
             original,
-            repaired,
-            repaired_index,
+            index: LineIndex::new(original),
             block_line,
             shifted_lines,
-            inserted_before,
+            identity,
+            ascii: original.is_ascii(),
             truncated: std::cell::Cell::new(false),
-            ascii_original: shifted_lines_empty && block_line == 0 && original.is_ascii(),
         }
     }
 
@@ -431,26 +459,24 @@ impl<'a> Positions<'a> {
         })
     }
 
-    /// Converts a marker (a 1-based line and a character column of the loaded text) to a byte
-    /// offset of the original text.
+    /// Converts a marker (a 1-based line and a character column of the loaded text) to a
+    /// byte offset of the original text.
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
-        if self.ascii_original {
+        if self.identity && self.ascii {
             return marker.index().min(self.original.len());
         }
         let line = marker.line().saturating_sub(1) + self.block_line;
-        let repaired_offset =
-            self.repaired_index
-                .offset_of_char_col(self.repaired, line, marker.col());
-        let line_start = self.repaired_index.line_start(line);
-        let shifted_here = self.shifted_lines.get(line).copied().unwrap_or(false);
-        let inserted = self
-            .inserted_before
-            .get(line)
-            .copied()
-            .unwrap_or_else(|| self.inserted_before.last().copied().unwrap_or(0));
-        let own = usize::from(shifted_here && repaired_offset > line_start);
-        let original = repaired_offset.saturating_sub(inserted + own);
-        crate::line_index::floor_char_boundary(self.original, original)
+        let shifted = self.shifted_lines.get(line).copied().unwrap_or(false);
+        let col = if shifted {
+            marker.col().saturating_sub(1)
+        } else {
+            marker.col()
+        };
+        if self.ascii {
+            self.index.offset_of_byte_col(self.original, line, col)
+        } else {
+            self.index.offset_of_char_col(self.original, line, col)
+        }
     }
 }
 
