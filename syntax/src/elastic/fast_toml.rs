@@ -13,7 +13,6 @@
 //! duplicate key or redefined table) it returns `None`, and the caller parses with the
 //! `toml` crate, which reports the error with its range.
 
-use crate::embed::toml_string;
 use std::borrow::Cow;
 use toml::de::{DeArray, DeTable, DeValue};
 use toml::Spanned;
@@ -229,7 +228,7 @@ impl<'i> Reader<'i> {
         let close = start + 1 + end;
         self.position = close + 1;
         let value = if escaped {
-            Cow::Owned(toml_string(self.text, start)?.text)
+            Cow::Owned(decode_escapes(self.text.get(start + 1..close)?, false)?)
         } else {
             Cow::Borrowed(self.text.get(start + 1..close)?)
         };
@@ -262,13 +261,13 @@ impl<'i> Reader<'i> {
         let content_end = body_start + close + extra;
         self.position = content_end + 3;
         let content = self.text.get(body_start..content_end)?;
-        if basic && content.contains('\\') {
-            return Some(Cow::Owned(toml_string(self.text, start)?.text));
-        }
         let content = content
             .strip_prefix("\r\n")
             .or_else(|| content.strip_prefix('\n'))
             .unwrap_or(content);
+        if basic && content.contains('\\') {
+            return Some(Cow::Owned(decode_escapes(content, true)?));
+        }
         Some(Cow::Borrowed(content))
     }
 
@@ -338,6 +337,51 @@ impl<'i> Reader<'i> {
             _ => DeValue::parse(token).ok().map(Spanned::into_inner),
         }
     }
+}
+
+/// Resolves the escapes of a basic string's content; a multi-line string may also end a line
+/// with a backslash, which removes the line break and the whitespace after it. Returns `None`
+/// on an invalid escape, so that the `toml` crate reports it.
+fn decode_escapes(content: &str, multi_line: bool) -> Option<String> {
+    let mut decoded = String::with_capacity(content.len());
+    let mut rest = content;
+    while let Some(backslash) = rest.find('\\') {
+        decoded.push_str(rest.get(..backslash)?);
+        let after = rest.get(backslash + 1..)?;
+        let next = after.chars().next()?;
+        let (character, length) = match next {
+            'b' => ('\u{8}', 1),
+            't' => ('\t', 1),
+            'n' => ('\n', 1),
+            'f' => ('\u{c}', 1),
+            'r' => ('\r', 1),
+            'e' => ('\u{1b}', 1),
+            '"' => ('"', 1),
+            '\\' => ('\\', 1),
+            'x' | 'u' | 'U' => {
+                let digits = match next {
+                    'x' => 2,
+                    'u' => 4,
+                    _ => 8,
+                };
+                let code = u32::from_str_radix(after.get(1..1 + digits)?, 16).ok()?;
+                (char::from_u32(code)?, 1 + digits)
+            }
+            ' ' | '\t' | '\n' | '\r' if multi_line => {
+                let trimmed = after.trim_start_matches([' ', '\t']);
+                if !trimmed.starts_with(['\n', '\r']) {
+                    return None;
+                }
+                rest = after.trim_start_matches([' ', '\t', '\n', '\r']);
+                continue;
+            }
+            _ => return None,
+        };
+        decoded.push(character);
+        rest = after.get(length..)?;
+    }
+    decoded.push_str(rest);
+    Some(decoded)
 }
 
 /// Returns whether the byte at `index` follows an odd number of backslashes.

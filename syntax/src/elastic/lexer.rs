@@ -120,7 +120,7 @@ impl<'a> Lexer<'a> {
                 self.read_number();
             } else if is_identifier_start(c) || self.config.identifier_start_extra.contains(&c) {
                 self.read_identifier();
-            } else if let Some(symbol) = SYMBOLS.iter().find(|s| self.rest().starts_with(**s)) {
+            } else if let Some(symbol) = symbol_at(self.rest()) {
                 self.position += symbol.len();
                 self.push(TokenKind::Symbol, (*symbol).to_owned(), start);
             } else {
@@ -303,6 +303,16 @@ impl<'a> Lexer<'a> {
         self.position += length;
         self.push(TokenKind::Ident, value, start);
     }
+}
+
+/// The longest operator symbol at the start of `rest`.
+fn symbol_at(rest: &str) -> Option<&'static str> {
+    let first = rest.as_bytes().first()?;
+    SYMBOLS
+        .iter()
+        .filter(|symbol| symbol.as_bytes().first() == Some(first))
+        .find(|symbol| rest.starts_with(**symbol))
+        .copied()
 }
 
 fn is_identifier_start(c: char) -> bool {
