@@ -1,9 +1,9 @@
 //! Broken, half-typed and hostile Elastic input: every case ends with diagnostics that carry
 //! ranges inside the text, never with a panic or a hang.
 
-mod common;
+mod elastic_panther_common;
 
-use common::{files_under, vendor_corpus};
+use elastic_panther_common::{files_under, vendor_corpus};
 use rulelens_syntax::elastic::{
     self, eql, esql, kuery, lower::ShiftMap, lucene, query::QueryOutput,
 };

@@ -1,8 +1,8 @@
 //! The Elastic front end over every TOML rule of the corpus.
 
-mod common;
+mod elastic_panther_common;
 
-use common::{files_under, relative, vendor_corpus};
+use elastic_panther_common::{files_under, relative, vendor_corpus};
 use rulelens_syntax::{elastic, Language};
 use std::collections::BTreeMap;
 
@@ -95,7 +95,7 @@ fn every_elastic_rule_parses() {
 }
 
 fn snippet_at(text: &str, range: rulelens_syntax::TextRange) -> String {
-    common::snippet(text, range)
+    elastic_panther_common::snippet(text, range)
 }
 
 /// The fast TOML reader must read every corpus file, and read it as the `toml` crate does:

@@ -1,9 +1,9 @@
 //! Unit cases of the Elastic query languages: each query is parsed on its own and its lowered
-//! logic rendered with the compact listing of `common::render_query`.
+//! logic rendered with the compact listing of `elastic_panther_common::render_query`.
 
-mod common;
+mod elastic_panther_common;
 
-use common::render_query;
+use elastic_panther_common::render_query;
 use expect_test::{expect, Expect};
 use rulelens_syntax::elastic::{eql, esql, kuery, lower::ShiftMap, lucene, query::QueryOutput};
 

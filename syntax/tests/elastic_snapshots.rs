@@ -1,11 +1,11 @@
 //! Snapshots of lowered Elastic rules: ten corpus rules per query language, spread evenly
-//! over the sorted file list, rendered with the compact listing of `common::render`.
+//! over the sorted file list, rendered with the compact listing of `elastic_panther_common::render`.
 //!
 //! Update with `UPDATE_EXPECT=1 cargo test -p rulelens-syntax --test elastic_snapshots`.
 
-mod common;
+mod elastic_panther_common;
 
-use common::{files_under, relative, render, vendor_corpus};
+use elastic_panther_common::{files_under, relative, render, vendor_corpus};
 use expect_test::{expect_file, ExpectFile};
 
 /// Renders ten rules whose `language` line is `language`.

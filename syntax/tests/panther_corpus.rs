@@ -1,8 +1,8 @@
 //! The Panther front end over every YAML file of the corpus.
 
-mod common;
+mod elastic_panther_common;
 
-use common::{files_under, relative, vendor_corpus};
+use elastic_panther_common::{files_under, relative, vendor_corpus};
 use rulelens_syntax::panther::{self, yaml, PantherDocument};
 use rulelens_syntax::{Language, Tree};
 

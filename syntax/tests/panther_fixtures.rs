@@ -1,9 +1,9 @@
 //! Panther logic on fixtures this project wrote: simple detections with every modelled
 //! condition, detections with wrong types, and Python rule functions.
 
-mod common;
+mod elastic_panther_common;
 
-use common::{render, render_query};
+use elastic_panther_common::{render, render_query};
 use expect_test::{expect, expect_file};
 use rulelens_syntax::panther::{self, python, yaml};
 use rulelens_syntax::Tree;

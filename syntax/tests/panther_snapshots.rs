@@ -1,12 +1,12 @@
 //! Snapshots of lowered Panther files: ten corpus files covering each analysis type and logic
-//! source, rendered with the compact listing of `common::render`, plus the Panther-specific
+//! source, rendered with the compact listing of `elastic_panther_common::render`, plus the Panther-specific
 //! keys.
 //!
 //! Update with `UPDATE_EXPECT=1 cargo test -p rulelens-syntax --test panther_snapshots`.
 
-mod common;
+mod elastic_panther_common;
 
-use common::{render, vendor_corpus};
+use elastic_panther_common::{render, vendor_corpus};
 use expect_test::expect_file;
 use rulelens_syntax::Tree;
 

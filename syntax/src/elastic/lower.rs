@@ -5,6 +5,7 @@
 //! is the only step that knows where the query sits in the TOML or YAML text.
 
 use crate::ir::{Expr, Field, Op, Predicate, PredicateContext, TextRange, Value, ValueKind};
+use crate::line_index::floor_char_boundary;
 
 /// Maps a byte offset inside an embedded query to a byte offset of the file.
 pub trait QueryMap {
@@ -27,17 +28,21 @@ pub struct EmbeddedQuery<'a> {
 }
 
 impl QueryMap for EmbeddedQuery<'_> {
+    /// Maps a query offset into the file, clamped to the file's end: a value may end in a
+    /// line break the host format added after the last line of a truncated file.
     fn file_offset(&self, query_offset: usize) -> usize {
-        self.embedded.file_offset(query_offset)
+        let offset = self.embedded.file_offset(query_offset);
+        floor_char_boundary(self.file_text, offset)
     }
 
     fn file_range(&self, start: usize, end: usize) -> TextRange {
-        let file_start = self.embedded.file_offset(start);
+        let file_start = self.file_offset(start);
         if end <= start {
             return TextRange::empty(file_start);
         }
-        let last = self.embedded.file_offset(end - 1);
-        let file_end = (last + source_length(self.file_text, last)).min(self.file_text.len());
+        let last = self.file_offset(end - 1);
+        let file_end =
+            floor_char_boundary(self.file_text, last + source_length(self.file_text, last));
         TextRange::new(file_start, file_end.max(file_start))
     }
 }
