@@ -2,10 +2,11 @@
 //! reference and fallback.
 //!
 //! Elastic rule files spend most of their bytes in long multi-line strings (`note`,
-//! `description`), and the `toml` crate's lexer takes about three quarters of the Elastic
-//! parse time on them. This reader finds the end of a string with a substring search and
-//! borrows its text when it has no escapes. It builds the same [`DeTable`] the `toml` crate
-//! returns, so the rest of the front end does not know which reader ran.
+//! `description`). In a `perf` profile of `bench_elastic_panther`, the `toml` crate's lexer
+//! took about 70% of the Elastic time on them. This reader finds the end of a string with a
+//! substring search and borrows its text when it has no escapes. It builds the same
+//! [`DeTable`] the `toml` crate returns, so the rest of the front end does not know which
+//! reader ran. A corpus test checks that both readers give the same tables.
 //!
 //! It supports comments, `[table]` and `[[array.of.tables]]` headers, bare, quoted and
 //! dotted keys, the four string forms, arrays, inline tables, booleans, and numbers and

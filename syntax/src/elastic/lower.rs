@@ -2,7 +2,7 @@
 //!
 //! Every query parser works on the query text alone and reports ranges into it. A
 //! [`QueryMap`] turns those local ranges into byte ranges of the whole file, so that lowering
-//! is the only step that knows where the query sits in the TOML or YAML text.
+//! is the only step that needs to find where the query sits in the TOML or YAML text.
 
 use crate::ir::{Expr, Field, Op, Predicate, PredicateContext, TextRange, Value, ValueKind};
 use crate::line_index::floor_char_boundary;
@@ -47,8 +47,8 @@ impl QueryMap for EmbeddedQuery<'_> {
     }
 }
 
-/// The length of the file text that produced one byte of a value: an escape sequence, or
-/// one byte of a copied character.
+/// Returns the length of the file text that produced one byte of a value: an escape
+/// sequence, or one byte of a copied character.
 fn source_length(file_text: &str, at: usize) -> usize {
     let Some(rest) = file_text.get(at..) else {
         return 1;

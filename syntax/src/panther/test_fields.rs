@@ -8,7 +8,7 @@
 //! block with the full YAML parser. A corpus test checks that both give the same names.
 //!
 //! A field name is the dotted path from the event (`Log:` or `Resource:` of a test) to a
-//! scalar or null value; list items add no path part, and empty mappings and lists add no
+//! scalar or null value. List items add no path part, and empty mappings and lists add no
 //! name, as in [`super::observed_fields`].
 
 /// The keys of a test that hold its sample event.
@@ -102,7 +102,7 @@ impl BlockReader {
             return scanner.end_of_line().map(|()| scanner.position);
         }
         let Some((key, value)) = split_key(body)? else {
-            // A scalar list item: the enclosing key holds a list of scalars.
+            // A scalar list item: the enclosing key's value is a list of scalars.
             if item {
                 if let Some(path) = self.path() {
                     self.record(path);
@@ -164,7 +164,7 @@ impl BlockReader {
                 return;
             };
             if !open.has_children {
-                // A key with nothing under it holds null, which is a field.
+                // A key with nothing under it has a null value, which counts as a field.
                 let prefix = self.path();
                 let path = match prefix {
                     Some(prefix) => format!("{prefix}.{}", open.key),
@@ -185,7 +185,7 @@ impl BlockReader {
         self.close(0, false);
     }
 
-    /// The dotted path of the open keys, or `None` at the top.
+    /// Returns the dotted path of the open keys, or `None` at the top.
     fn path(&self) -> Option<String> {
         if self.stack.is_empty() {
             return None;
@@ -206,7 +206,7 @@ impl BlockReader {
     }
 }
 
-/// The byte offset of `part`, a slice of `line`, within `line`.
+/// Returns the byte offset of `part`, a slice of `line`, within `line`.
 fn offset_in(line: &str, part: &str) -> usize {
     (part.as_ptr() as usize).saturating_sub(line.as_ptr() as usize)
 }
@@ -216,7 +216,8 @@ fn event_field(path: &str) -> Option<&str> {
     EVENT_KEYS.contains(&first).then_some(rest)
 }
 
-/// Splits `key: value`; `Ok(None)` when the line holds no key.
+/// Splits `key: value`. Returns `Some(None)` when the line has no key, and `None` for a
+/// key the full parser must read.
 fn split_key(body: &str) -> Option<Option<(String, &str)>> {
     if body.starts_with('"') || body.starts_with('\'') {
         let quote = body.chars().next()?;
@@ -276,7 +277,8 @@ fn quoted_closes(value: &str) -> bool {
     false
 }
 
-/// The bytes of a block scalar's header line and of the lines indented deeper than `indent`.
+/// Counts the bytes of a block scalar's header line and of the lines indented deeper than
+/// `indent`.
 fn block_scalar_length(from_line: &str, indent: usize) -> usize {
     let mut length = 0;
     for (index, line) in from_line.split_inclusive('\n').enumerate() {
