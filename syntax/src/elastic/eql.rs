@@ -230,7 +230,7 @@ fn parse_event_query(parser: &mut Parser<'_>) -> Step {
             let has_where = parser.peek_at(1).is_some_and(|t| t.is_keyword("where"));
             if has_where {
                 parser.position += 2;
-                Some((token.value.clone(), (token.start, token.end)))
+                Some((token.value.to_string(), (token.start, token.end)))
             } else {
                 parser.expected("an event category followed by `where`");
                 None

@@ -224,7 +224,7 @@ fn assigned_names(tokens: &[Token], parser: &Parser<'_>) -> HashSet<String> {
             if let Some(name) =
                 previous.filter(|t| matches!(t.kind, TokenKind::Ident | TokenKind::QuotedIdent))
             {
-                names.insert(name.value.clone());
+                names.insert(name.value.to_string());
             }
         }
         previous = Some(token);

@@ -393,7 +393,7 @@ impl<'a> Parser<'a> {
     fn comparison_operator(&self) -> Option<(String, bool, usize)> {
         let token = self.peek()?;
         if token.kind == TokenKind::Symbol {
-            let symbol = token.value.as_str();
+            let symbol = token.value.as_ref();
             let is_comparison =
                 matches!(symbol, "==" | "!=" | "<>" | "<" | "<=" | ">" | ">=" | "=")
                     || (symbol == ":" && self.grammar.colon_comparison);
@@ -545,7 +545,7 @@ impl<'a> Parser<'a> {
         let args = self.arguments();
         let span = (receiver.span().0, self.last_end());
         Node::Call(Call {
-            name: name.value.clone(),
+            name: name.value.to_string(),
             name_span: (name.start, name.end),
             receiver: Some(Box::new(receiver)),
             tilde: false,
@@ -657,7 +657,9 @@ impl<'a> Parser<'a> {
                 .is_some_and(|t| matches!(t.kind, TokenKind::Str | TokenKind::Number));
         if typed_literal {
             // SQL `INTERVAL '7 days'` and `TIMESTAMP '2025-01-01'` are one constant each.
-            let amount = self.peek_at(1).map_or(String::new(), |t| t.value.clone());
+            let amount = self
+                .peek_at(1)
+                .map_or(String::new(), |t| t.value.to_string());
             self.position += 2;
             let value = format!("{word} {amount}");
             return literal(LiteralKind::Str, &value, (span.0, self.last_end()));
@@ -682,7 +684,7 @@ impl<'a> Parser<'a> {
         if self.at_symbol("(") && token.kind == TokenKind::Ident {
             let args = self.arguments();
             return Node::Call(Call {
-                name: token.value.clone(),
+                name: token.value.to_string(),
                 name_span: (token.start, token.end),
                 receiver: None,
                 tilde,
@@ -691,7 +693,7 @@ impl<'a> Parser<'a> {
             });
         }
         Node::Field(FieldRef {
-            name: token.value.clone(),
+            name: token.value.to_string(),
             span: (start, token.end),
             optional,
         })
@@ -699,7 +701,7 @@ impl<'a> Parser<'a> {
 
     fn symbol_primary(&mut self, token: &'a Token) -> Node {
         let span = (token.start, token.end);
-        match token.value.as_str() {
+        match token.value.as_ref() {
             "(" => self.parenthesised(),
             "[" | "{" if self.grammar.python_collections => self.bracketed(&token.value),
             "[" if self.grammar.sql_literals => self.bracketed("["),
@@ -727,7 +729,7 @@ impl<'a> Parser<'a> {
                 self.expected("a value or a field");
                 // Consume the token unless it closes an enclosing group, which the caller
                 // needs to see.
-                if !matches!(token.value.as_str(), ")" | "]" | "}" | "|" | ",") {
+                if !matches!(token.value.as_ref(), ")" | "]" | "}" | "|" | ",") {
                     self.position += 1;
                 }
                 Node::Error(span)
@@ -873,6 +875,6 @@ fn join_items(mut items: Vec<Node>, make: fn(Vec<Node>, Span) -> Node) -> Node {
 pub fn token_text(token: &Token) -> String {
     match token.kind {
         TokenKind::Str => format!("\"{}\"", token.value),
-        _ => token.value.clone(),
+        _ => token.value.to_string(),
     }
 }

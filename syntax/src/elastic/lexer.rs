@@ -6,6 +6,8 @@
 //! Offsets are bytes into the query text. The tokenizer never fails: an unterminated string or
 //! comment becomes a token that runs to the end of the text plus an error.
 
+use std::borrow::Cow;
+
 /// What a token is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
@@ -20,11 +22,12 @@ pub enum TokenKind {
     Symbol,
 }
 
-/// One token with its decoded value and its byte range in the query text.
+/// One token with its decoded value and its byte range in the query text. Symbols borrow
+/// their text, so that the most frequent tokens cost no allocation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     pub kind: TokenKind,
-    pub value: String,
+    pub value: Cow<'static, str>,
     pub start: usize,
     pub end: usize,
 }
@@ -36,7 +39,10 @@ impl Token {
     }
 
     pub fn is_symbol(&self, symbol: &str) -> bool {
-        self.kind == TokenKind::Symbol && self.value == symbol
+        // Symbols are one to three bytes; comparing them inline avoids a `memcmp` call.
+        self.kind == TokenKind::Symbol
+            && self.value.len() == symbol.len()
+            && self.value.bytes().zip(symbol.bytes()).all(|(a, b)| a == b)
     }
 }
 
@@ -122,7 +128,7 @@ impl<'a> Lexer<'a> {
                 self.read_identifier();
             } else if let Some(symbol) = symbol_at(self.rest()) {
                 self.position += symbol.len();
-                self.push(TokenKind::Symbol, (*symbol).to_owned(), start);
+                self.push(TokenKind::Symbol, symbol, start);
             } else {
                 self.position += c.len_utf8();
                 self.errors.push(LexError {
@@ -134,10 +140,10 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn push(&mut self, kind: TokenKind, value: String, start: usize) {
+    fn push(&mut self, kind: TokenKind, value: impl Into<Cow<'static, str>>, start: usize) {
         self.tokens.push(Token {
             kind,
-            value,
+            value: value.into(),
             start,
             end: self.position,
         });

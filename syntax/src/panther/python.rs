@@ -312,7 +312,7 @@ fn logical_lines<'a>(python: &str, tokens: &'a [Token]) -> Vec<Line<'a>> {
             }
         }
         if token.kind == TokenKind::Symbol {
-            match token.value.as_str() {
+            match token.value.as_ref() {
                 "(" | "[" | "{" => depth += 1,
                 ")" | "]" | "}" => depth = depth.saturating_sub(1),
                 _ => {}

@@ -203,7 +203,7 @@ fn table_after(
     }
     Some(DataSource {
         kind: DataSourceKind::Table,
-        value: token.value.clone(),
+        value: token.value.to_string(),
         range: map.file_range(token.start, token.end),
     })
 }
