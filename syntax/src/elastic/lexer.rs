@@ -358,7 +358,7 @@ mod tests {
         tokenize(text, &CONFIG)
             .0
             .into_iter()
-            .map(|t| t.value)
+            .map(|t| t.value.into_owned())
             .collect()
     }
 
