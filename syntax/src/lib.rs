@@ -10,9 +10,11 @@
 
 pub mod corpus_path;
 pub mod diagnostic;
+pub mod elastic;
 pub mod embed;
 pub mod ir;
 pub mod line_index;
+pub mod panther;
 pub mod sigma;
 pub mod source;
 pub mod spl;
@@ -29,6 +31,8 @@ use std::path::Path;
 pub enum Tree {
     Sigma(Box<sigma::SigmaDocument>),
     Spl(Box<spl::SplDocument>),
+    Elastic(Box<elastic::ElasticDocument>),
+    Panther(Box<panther::PantherDocument>),
 }
 
 /// One rule read from a file, with its language-specific syntax.
@@ -112,9 +116,9 @@ pub fn parse(format: Format, text: &str) -> ParsedFile {
         Format::Sigma => sigma::parse(text),
         Format::SplunkYaml => spl::parse_yaml(text),
         Format::Spl => spl::parse(text),
-        Format::SentinelYaml | Format::Kql | Format::ElasticToml | Format::PantherYaml => {
-            ParsedFile::default()
-        }
+        Format::SentinelYaml | Format::Kql => ParsedFile::default(),
+        Format::ElasticToml => elastic::parse(text),
+        Format::PantherYaml => panther::parse(text),
     };
     parsed.format = Some(format);
     parsed
