@@ -12,6 +12,7 @@ pub mod corpus_path;
 pub mod diagnostic;
 pub mod embed;
 pub mod ir;
+pub mod kql;
 pub mod line_index;
 pub mod sigma;
 pub mod source;
@@ -27,6 +28,7 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub enum Tree {
     Sigma(Box<sigma::SigmaDocument>),
+    Kql(Box<kql::KqlDocument>),
 }
 
 /// One rule read from a file, with its language-specific syntax.
@@ -108,12 +110,10 @@ fn has_top_level_key(text: &str, line_text: &str) -> bool {
 pub fn parse(format: Format, text: &str) -> ParsedFile {
     let mut parsed = match format {
         Format::Sigma => sigma::parse(text),
-        Format::SentinelYaml
-        | Format::Kql
-        | Format::SplunkYaml
-        | Format::Spl
-        | Format::ElasticToml
-        | Format::PantherYaml => ParsedFile::default(),
+        Format::SentinelYaml | Format::Kql => kql::parse(format, text),
+        Format::SplunkYaml | Format::Spl | Format::ElasticToml | Format::PantherYaml => {
+            ParsedFile::default()
+        }
     };
     parsed.format = Some(format);
     parsed
