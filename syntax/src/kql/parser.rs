@@ -97,6 +97,7 @@ pub fn parse(source: &str, map: &dyn RangeMap) -> (Query, Vec<Diagnostic>) {
         position: 0,
         depth: 0,
         depth_reported: false,
+        in_dynamic: 0,
         diagnostics: Vec::new(),
         map,
     };
@@ -116,6 +117,9 @@ pub(super) struct Parser<'a> {
     position: usize,
     depth: usize,
     depth_reported: bool,
+    /// How many `dynamic(...)` literals enclose the cursor: inside one, `["x"]` is an array,
+    /// elsewhere a bracketed column name.
+    in_dynamic: usize,
     diagnostics: Vec<Diagnostic>,
     map: &'a dyn RangeMap,
 }

@@ -19,8 +19,13 @@ use crate::{Document, ParsedFile, Tree};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 impl RangeMap for EmbeddedText {
+    /// Maps through the embedded text and keeps the result inside the scalar token: a line
+    /// break the scalar's chomping adds at the end of the file has no byte of its own.
     fn file_range(&self, start: usize, end: usize) -> TextRange {
-        EmbeddedText::file_range(self, TextRange::new(start, end.max(start)))
+        let range = EmbeddedText::file_range(self, TextRange::new(start, end.max(start)));
+        let limit = self.token_range.end().max(self.token_range.start());
+        let clamped_start = range.start().min(limit);
+        TextRange::new(clamped_start, range.end().clamp(clamped_start, limit))
     }
 }
 

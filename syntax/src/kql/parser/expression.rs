@@ -345,6 +345,8 @@ impl Parser<'_> {
             self.expect_close(TokenKind::CloseParen, Some(open));
             return Expression::missing(self.range_from(token));
         }
+        let is_dynamic = function.text == "dynamic";
+        self.in_dynamic += usize::from(is_dynamic);
         let mut arguments = Vec::new();
         while !self.at(TokenKind::CloseParen) && self.peek().is_some() {
             let named = self.peek().filter(|t| {
@@ -371,6 +373,7 @@ impl Parser<'_> {
                 break;
             }
         }
+        self.in_dynamic -= usize::from(is_dynamic);
         self.leave();
         self.expect_close(TokenKind::CloseParen, Some(open));
         Expression {
@@ -460,7 +463,10 @@ impl Parser<'_> {
 
     /// `['column name']`, or a list `[a, b]` inside `dynamic(...)`.
     fn bracketed(&mut self, open: Token) -> Expression {
-        if let Some(name) = self.bracketed_name() {
+        if let Some(name) = (self.in_dynamic == 0)
+            .then(|| self.bracketed_name())
+            .flatten()
+        {
             return Expression {
                 range: name.range,
                 kind: ExpressionKind::Name(name.text),
