@@ -101,7 +101,7 @@ fn deep_nesting_of_every_kind() {
             "{ let g = () ".repeat(depth),
             "}".repeat(depth)
         ),
-        format!("{}", "T | join (".repeat(depth)),
+        "T | join (".repeat(depth),
     ];
     for text in cases {
         let parsed = parse(Format::Kql, &text);
