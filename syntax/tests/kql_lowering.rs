@@ -292,3 +292,25 @@ fn syntax_lints_point_at_the_cause() {
         "#]],
     );
 }
+
+#[test]
+fn boolean_comparisons_and_swapped_arguments() {
+    check(
+        r#"T
+| where ipv4_is_private(SrcIpAddr) == False
+| where isempty(User) != true
+| where ipv4_is_match("127.0.0.1", ClientIP)"#,
+        expect![[r#"
+            tables: T
+            and
+              not
+                or
+                  SrcIpAddr cidr_match "10.0.0.0/8" (as ipv4_is_private) @2:9
+                  SrcIpAddr cidr_match "172.16.0.0/12" (as ipv4_is_private) @2:9
+                  SrcIpAddr cidr_match "192.168.0.0/16" (as ipv4_is_private) @2:9
+              not
+                User is_null (as isempty) @3:9
+              ClientIP cidr_match "127.0.0.1" (as ipv4_is_match) @4:23
+        "#]],
+    );
+}

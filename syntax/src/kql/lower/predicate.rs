@@ -255,7 +255,17 @@ impl<'q> Lowerer<'q> {
                 | "has_ipv4_prefix"
                 | "has_any_ipv4_prefix",
                 Some(field),
-            ) => self.ipv4_condition(call, name, field, arguments, flow),
+            ) => {
+                let rest = arguments.iter().skip(1).collect();
+                self.ipv4_condition(call, name, field, rest, flow)
+            }
+            // `ipv4_is_match("127.0.0.1", ClientIP)`: the arguments are symmetric.
+            ("ipv4_is_match", None) => {
+                let field = arguments.get(1).and_then(field_of)?;
+                let mut rest: Vec<&Expression> = arguments.iter().skip(2).collect();
+                rest.insert(0, arguments.first()?);
+                self.ipv4_condition(call, name, field, rest, flow)
+            }
             _ => opaque(call.range, &format!("function `{name}`")),
         }
     }
@@ -265,7 +275,7 @@ impl<'q> Lowerer<'q> {
         call: &'q Expression,
         name: &str,
         field: Field,
-        arguments: &'q [Expression],
+        value_arguments: Vec<&'q Expression>,
         flow: &Flow,
     ) -> Option<Expr> {
         let (op, shape) = match name {
@@ -274,9 +284,8 @@ impl<'q> Lowerer<'q> {
             "has_ipv4" | "has_ipv4_prefix" => (Op::Contains, Shape::Single),
             _ => (Op::Contains, Shape::AnyOf),
         };
-        let rest = arguments.get(1..).unwrap_or_default();
         let mut values = Vec::new();
-        for argument in rest {
+        for argument in value_arguments {
             match self.resolve(argument, 0) {
                 Resolved::Values(found) => values.extend(found),
                 _ => return opaque(call.range, &format!("function `{name}`")),
@@ -330,6 +339,9 @@ impl<'q> Lowerer<'q> {
         let Some(spec) = operator_spec(&operator.text) else {
             return opaque(expression.range, &format!("operator `{}`", operator.text));
         };
+        if let Some(lowered) = self.boolean_comparison(spec, left, right, flow) {
+            return lowered;
+        }
         let (field_side, value_side) = match field_of(left) {
             Some(_) => (left, right),
             None if spec.shape == Shape::Single
@@ -415,6 +427,31 @@ impl<'q> Lowerer<'q> {
             ),
         };
         Some(negate_if(spec.negated, lowered))
+    }
+
+    /// `condition == true`, `ipv4_is_private(ip) == false` or `condition != false`: the
+    /// condition itself, negated when the comparison says it is false. Returns `None` when
+    /// neither side is a boolean literal.
+    fn boolean_comparison(
+        &mut self,
+        spec: OperatorSpec,
+        left: &'q Expression,
+        right: &'q Expression,
+        flow: &Flow,
+    ) -> Option<Option<Expr>> {
+        if spec.op != Op::Eq || spec.shape != Shape::Single {
+            return None;
+        }
+        let (condition, expected) = match (&left.kind, &right.kind) {
+            (_, ExpressionKind::Literal(Literal::Bool(value))) => (left, *value),
+            (ExpressionKind::Literal(Literal::Bool(value)), _) => (right, *value),
+            _ => return None,
+        };
+        if !matches!(condition.kind, ExpressionKind::Call { .. }) {
+            return None;
+        }
+        let lowered = self.condition(condition, flow)?;
+        Some(Some(negate_if(expected == spec.negated, lowered)))
     }
 
     /// A comparison that bounds the time searched, kept with
