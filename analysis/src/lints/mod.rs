@@ -8,6 +8,7 @@
 
 use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 
+mod kql_syntax;
 mod syntax_errors;
 
 /// The documentation and defaults of one lint.
@@ -74,6 +75,42 @@ pub static LINTS: &[Lint] = &[
     },
     Lint {
         info: &syntax_errors::UNKNOWN_FORMAT,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNBALANCED_BRACKETS,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::MISSING_OPERAND,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNKNOWN_OPERATOR,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::EMPTY_PIPE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::NESTING_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::QUERY_NOT_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::INVALID_YAML,
         check: Check::Parser,
     },
 ];
