@@ -76,6 +76,9 @@ impl Parser<'_> {
     /// One comparison level; a chain such as `a == b == c` stays flat.
     fn comparison(&mut self) -> Expression {
         let first = self.additive();
+        if self.comparison_operator().is_none() {
+            return first;
+        }
         let mut operators = Vec::new();
         let mut operands = vec![first];
         while let Some((name, width)) = self.comparison_operator() {
@@ -189,6 +192,9 @@ impl Parser<'_> {
             }
         };
         let first = operand(self);
+        if !self.peek().is_some_and(|t| is_operator(t.kind)) {
+            return first;
+        }
         let mut operators = Vec::new();
         let mut operands = vec![first];
         while let Some(token) = self.peek().filter(|t| is_operator(t.kind)) {
