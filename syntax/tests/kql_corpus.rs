@@ -2,8 +2,8 @@
 //! files under `kusto/`.
 //!
 //! The queries passed Microsoft's own validation or were published as working hunting
-//! queries, so a syntax error on one of them is a parser bug unless the file is listed in
-//! [`JUDGED_SYNTAX_FAILURES`] with the reason the file, not the parser, is wrong.
+//! queries. So a syntax error on one of them is a parser bug, unless the file is listed in
+//! [`JUDGED_SYNTAX_FAILURES`] with the reason the file is wrong.
 
 use rulelens_syntax::corpus_path::corpus_dir;
 use rulelens_syntax::{parse_path, source, Format, ParsedFile};
@@ -162,6 +162,7 @@ fn corpus_queries_parse_without_syntax_errors() {
             _ => {}
         }
     }
+
     let with_errors = failures.len() + JUDGED_SYNTAX_FAILURES.len() - stale.len();
     let clean = files.len() - with_errors;
     let share = clean as f64 / files.len() as f64;
@@ -171,6 +172,7 @@ fn corpus_queries_parse_without_syntax_errors() {
         share * 100.0,
         JUDGED_SYNTAX_FAILURES.len()
     );
+
     assert_eq!(parsed_count, files.len(), "every file is read as KQL");
     assert!(
         stale.is_empty(),
@@ -205,6 +207,7 @@ fn corpus_queries_lower_to_predicates() {
             without.push(name);
         }
     }
+
     let share = 1.0 - without.len() as f64 / files.len() as f64;
     let queries = files
         .iter()
@@ -225,6 +228,7 @@ fn corpus_queries_lower_to_predicates() {
         queries,
         query_share * 100.0
     );
+
     for name in &without {
         println!("no predicate: {name}");
     }

@@ -8,11 +8,12 @@
 //! parentheses, such as `datetime(2021-01-01 10:00)` or `guid(...)`, whose body is not an
 //! expression and is kept as one token.
 
-/// What a token is. Keywords are [`TokenKind::Ident`] tokens: KQL keywords are not reserved.
+/// The kind of a token. Keywords are [`TokenKind::Ident`] tokens because KQL does not
+/// reserve them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenKind {
     /// A name: letters, digits and `_`, starting with a letter, `_` or `$` (`$left`).
-    /// `in~` is one identifier token so that the parser sees the operator whole.
+    /// `in~` is one identifier token so that the parser reads the operator whole.
     Ident,
     /// A negated word operator such as `!has`, `!in~` or `!contains_cs`.
     NegatedWord,
@@ -120,7 +121,7 @@ impl Lexer<'_> {
                 b' ' | b'\t' | b'\r' | b'\n' | b'\x0b' | b'\x0c' => self.position += 1,
                 b'/' if self.peek(1) == Some(b'/') => self.skip_line_comment(),
                 b'\'' | b'"' => self.quoted_string(start, start, false),
-                b'`' if self.source[start..].starts_with("```") => self.multi_line_string(start),
+                b'`' if self.bytes[start..].starts_with(b"```") => self.multi_line_string(start),
                 b'@' if matches!(self.peek(1), Some(b'\'' | b'"')) => {
                     self.quoted_string(start, start + 1, true)
                 }
@@ -287,7 +288,7 @@ impl Lexer<'_> {
         while self.bytes.get(end).is_some_and(|&b| is_identifier_byte(b)) {
             end += 1;
         }
-        let word = &self.source[start..end];
+        let word = self.source.get(start..end).unwrap_or_default();
         if word == "in" && self.bytes.get(end) == Some(&b'~') {
             end += 1;
         }
@@ -332,10 +333,11 @@ impl Lexer<'_> {
         }
     }
 
-    /// A byte-order mark or non-breaking space is whitespace; other letters start a name,
-    /// because column names in some tables are not ASCII.
+    /// Skips a byte-order mark, a zero-width character or other Unicode whitespace, and reads
+    /// other letters as a name because column names in some tables are not ASCII.
     fn non_ascii(&mut self, start: usize) {
-        let character = self.source[start..].chars().next().unwrap_or(' ');
+        let rest = self.source.get(start..).unwrap_or_default();
+        let character = rest.chars().next().unwrap_or(' ');
         let width = character.len_utf8();
         // Zero-width characters (U+200B to U+200D, U+2060) appear in published queries
         // copied from web pages; they are as invisible as spaces.
@@ -347,7 +349,7 @@ impl Lexer<'_> {
             self.position += width;
         } else if character.is_alphabetic() {
             let mut end = start + width;
-            while let Some(next) = self.source[end..].chars().next() {
+            while let Some(next) = self.source.get(end..).and_then(|rest| rest.chars().next()) {
                 if next.is_alphanumeric() || next == '_' {
                     end += next.len_utf8();
                 } else {

@@ -7,10 +7,10 @@
 //! predicate on such a column gets [`PredicateContext::Computed`] or
 //! [`PredicateContext::Threshold`].
 //!
-//! Joins: the output rows of an `inner`, `innerunique` (the default), `leftsemi`, `rightsemi`,
-//! `rightouter` or `rightanti` join all passed its right side's filters, so the right side's
-//! predicates are followed and joined to the logic, beside an [`Expr::Opaque`] for the join
-//! condition. Other kinds (`leftouter`, `leftanti`, `fullouter`) and `lookup` are
+//! Joins: every output row of an `inner`, `innerunique` (the default), `leftsemi`,
+//! `rightsemi`, `rightouter` or `rightanti` join passed the right side's filters. So the right
+//! side's predicates are followed and added to the logic, beside an [`Expr::Opaque`] for the
+//! join condition. Other kinds (`leftouter`, `leftanti`, `fullouter`) and `lookup` are
 //! [`Expr::Opaque`] only. A `union` is an `Or` of its
 //! legs; a leg with no predicate is an `Opaque` leg, because it lets any row through.
 
@@ -50,7 +50,7 @@ pub fn lower(query: &Query, file_text: &str) -> Lowered {
     }
 }
 
-/// What a name in scope stands for.
+/// The value a name in scope is bound to.
 #[derive(Clone, Copy, Debug)]
 pub(super) enum Binding<'q> {
     Let(&'q LetValue),
@@ -99,7 +99,7 @@ impl<'q> Lowerer<'q> {
         main.or(last_tabular_let)
     }
 
-    /// The file text of `range` with runs of whitespace collapsed to one space.
+    /// Returns the file text of `range` with runs of whitespace collapsed to one space.
     fn written_text(&self, range: TextRange) -> String {
         let text = self.file_text.get(range.as_range()).unwrap_or_default();
         text.split_whitespace().collect::<Vec<_>>().join(" ")
@@ -281,7 +281,7 @@ impl<'q> Lowerer<'q> {
         result.unwrap_or_default()
     }
 
-    /// The number of scope entries before the last binding of `name`, so that
+    /// Counts the scope entries before the last binding of `name`, so that
     /// `let SigninLogs = SigninLogs | where ...` reads the table, not itself.
     fn scope_before(&self, name: &str) -> usize {
         self.scope
@@ -444,7 +444,7 @@ impl<'q> Lowerer<'q> {
     }
 }
 
-/// The `And` of `conjuncts`, the one conjunct alone, or `None` when there is none.
+/// Builds the `And` of `conjuncts`, the one conjunct alone, or `None` when there is none.
 fn conjunction(mut conjuncts: Vec<Expr>) -> Option<Expr> {
     match conjuncts.len() {
         0 => None,

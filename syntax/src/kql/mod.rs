@@ -1,9 +1,9 @@
 //! Kusto (KQL) front end: plain query files and Microsoft Sentinel rule YAML to the Rule IR.
 //!
 //! A query is lexed ([`lexer`]), parsed into a tree that keeps what decides which rows match
-//! ([`ast`], [`parser`]), and lowered ([`lower`]): the rule's logic is the conjunction of the
-//! `where`/`filter` predicates of the main pipeline, whose source tables are the rule's data
-//! sources. Sentinel YAML ([`sentinel`]) adds metadata and maps every range of the embedded
+//! ([`ast`], [`parser`]), and lowered ([`lower`]). The rule's logic is the conjunction of the
+//! `where`/`filter` predicates of the main pipeline, and its data sources are the tables that
+//! pipeline reads. Sentinel YAML ([`sentinel`]) adds metadata and maps every range of the embedded
 //! query back to the YAML file.
 //!
 //! # Operator mapping

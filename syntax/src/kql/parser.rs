@@ -17,8 +17,8 @@ use crate::ir::TextRange;
 
 /// The deepest nesting of brackets, calls, function bodies and unary operators the parser
 /// descends into. Corpus queries stay below 20 levels. One level costs about 8 KiB of stack
-/// in a debug build (255 nested parentheses overflowed a 2 MiB thread), so 128 levels fit in
-/// the stack of a test or worker thread; `kql_bad_input` checks 10,000 levels.
+/// in a debug build, where 255 nested parentheses overflowed a 2 MiB thread. So 128 levels
+/// fit in the stack of a test or worker thread, and `kql_bad_input` checks 10,000 levels.
 pub const MAX_DEPTH: usize = 128;
 
 /// Tabular operators that may follow `|`, from the KQL reference.
@@ -205,7 +205,7 @@ impl Parser<'_> {
         )
     }
 
-    /// The range from `first` to the last token consumed.
+    /// Returns the range from `first` to the last token consumed.
     fn range_from(&self, first: Token) -> TextRange {
         match self.previous() {
             Some(last) if last.end >= first.start => self.range_between(first, last),
@@ -217,7 +217,7 @@ impl Parser<'_> {
         self.map.file_range(offset, offset)
     }
 
-    /// An empty range where the next token starts, or at the end of the text.
+    /// Returns an empty range where the next token starts, or at the end of the text.
     fn here(&self) -> TextRange {
         match self.peek() {
             Some(token) => self.empty_range_at(token.start as usize),
@@ -574,7 +574,7 @@ impl Parser<'_> {
         }
     }
 
-    /// The `in (T1, T2)` table list of `search` and `find`, if present.
+    /// Reads the `in (T1, T2)` table list of `search` and `find`, if present.
     fn tables_after_in(&mut self) -> Vec<Expression> {
         let at_list =
             self.at_word("in") && self.peek_at(1).map(|t| t.kind) == Some(TokenKind::OpenParen);
@@ -651,7 +651,7 @@ impl Parser<'_> {
         }
     }
 
-    /// A union leg: a parenthesized query, a call, or a table name that may end in `*`.
+    /// Reads a union leg: a parenthesized query, a call, or a table name that may end in `*`.
     fn union_leg(&mut self) -> Expression {
         let Some(first) = self.peek() else {
             return Expression::missing(self.here());
@@ -886,8 +886,8 @@ impl Parser<'_> {
         OperatorKind::Parse { columns }
     }
 
-    /// A comma-separated list of `name = value`, `(a, b) = value` or `value`, ending before
-    /// an operator end or one of `stop_words`.
+    /// Reads a comma-separated list of `name = value`, `(a, b) = value` or `value`, up to the
+    /// end of the operator or one of `stop_words`.
     fn assignments(&mut self, stop_words: &[&str]) -> Vec<Assignment> {
         let mut assignments = Vec::new();
         loop {
@@ -906,7 +906,6 @@ impl Parser<'_> {
                     value,
                 }
             };
-            // `asc`/`desc` and `nulls first` after a column are sort options.
             assignments.push(assignment);
             if self.eat(TokenKind::Comma).is_none() {
                 break;
@@ -1021,7 +1020,7 @@ fn closes(open: TokenKind, close: TokenKind) -> bool {
     )
 }
 
-/// The names an assignment's left side binds: `name`, `['name']` or `(a, b)`.
+/// Returns the names an assignment's left side binds: `name`, `['name']` or `(a, b)`.
 fn assignment_targets(target: &Expression) -> Vec<Name> {
     match &target.kind {
         ExpressionKind::Name(name) => vec![Name {

@@ -1,9 +1,9 @@
 //! Microsoft Sentinel analytic and hunting rule YAML: metadata keys and the `query:` scalar.
 //!
 //! The YAML is read with `saphyr` for its keys and node positions. The `query:` scalar is then
-//! read again from the file text with [`yaml_scalar`], which keeps where each byte of the
-//! query came from, so every KQL range points at the exact line and column of the YAML file
-//! whether the query is a literal (`|`), folded (`>`), quoted or plain scalar.
+//! read again from the file text with [`yaml_scalar`], which records the file offset of each
+//! byte of the query. So every KQL range points at the exact line and column of the YAML
+//! file, whether the query is a literal (`|`), folded (`>`), quoted or plain scalar.
 //!
 //! Metadata: `id` is the rule id, `name` the title, `severity` the level (lower-cased),
 //! `relevantTechniques` the ATT&CK techniques (upper-cased), `tactics` the tags, and
@@ -174,7 +174,7 @@ impl Reader<'_> {
         }
     }
 
-    /// The scalars of a sequence node, or of a single scalar written in its place.
+    /// Returns the scalars of a sequence node, or the single scalar written in its place.
     fn list(&self, node: Option<&MarkedYaml<'_>>) -> Vec<Spanned<String>> {
         match node.map(|n| &n.data) {
             Some(YamlData::Sequence(items)) => {
@@ -185,8 +185,8 @@ impl Reader<'_> {
         }
     }
 
-    /// The file offset where the `query:` scalar starts, or a diagnostic when the value is
-    /// not a string.
+    /// Returns the file offset where the `query:` scalar starts, or pushes a diagnostic when
+    /// the value is not a string.
     fn query_start(
         &self,
         root: &MarkedYaml<'_>,
@@ -256,7 +256,7 @@ fn scalar_text(node: &MarkedYaml<'_>) -> Option<String> {
     }
 }
 
-/// The offset after `query:` on a line that starts with that key, skipping spaces.
+/// Returns the offset after `query:` on a line that starts with that key, skipping spaces.
 fn find_query_key(text: &str) -> Option<usize> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {

@@ -62,7 +62,7 @@ const TRANSPARENT_FUNCTIONS: &[&str] = &[
     "trim",
 ];
 
-/// How a list of values combines.
+/// The boolean combination of a list of values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Shape {
     Single,
@@ -80,7 +80,7 @@ struct OperatorSpec {
     shape: Shape,
 }
 
-/// What a value expression resolves to.
+/// The result of resolving a value expression.
 enum Resolved<'q> {
     /// Literal expressions, after following `let` names and lists.
     Values(Vec<&'q Expression>),
@@ -339,9 +339,11 @@ impl<'q> Lowerer<'q> {
         let Some(spec) = operator_spec(&operator.text) else {
             return opaque(expression.range, &format!("operator `{}`", operator.text));
         };
+
         if let Some(lowered) = self.boolean_comparison(spec, left, right, flow) {
             return lowered;
         }
+
         let (field_side, value_side) = match field_of(left) {
             Some(_) => (left, right),
             None if spec.shape == Shape::Single
@@ -352,15 +354,18 @@ impl<'q> Lowerer<'q> {
             }
             None => (left, right),
         };
+
         if matches!(field_side.kind, ExpressionKind::Star) {
             return self.full_text_comparison(expression, operator, spec, value_side);
         }
+
         let Some(field) = field_of(field_side) else {
             return Some(negate_if(
                 spec.negated,
                 opaque_expr(expression.range, "comparison of a computed expression"),
             ));
         };
+
         let is_time_column = TIME_COLUMNS.contains(&field.name.as_str());
         let values = if spec.shape == Shape::Between {
             self.between_values(value_side)
@@ -395,6 +400,7 @@ impl<'q> Lowerer<'q> {
                 ));
             }
         };
+
         if values.is_empty()
             || (spec.shape == Shape::Single && values.len() != 1)
             || (spec.shape == Shape::Between && values.len() != 2)
@@ -404,6 +410,7 @@ impl<'q> Lowerer<'q> {
                 opaque_expr(expression.range, "list of values"),
             ));
         }
+
         let context = context_of(&field.name, flow);
         let build = |op: Op, value: &Expression| {
             Expr::Predicate(make_predicate(
@@ -416,6 +423,7 @@ impl<'q> Lowerer<'q> {
                 context,
             ))
         };
+
         let lowered = match spec.shape {
             Shape::Between => match values.as_slice() {
                 [low, high] => Expr::And(vec![build(Op::Ge, low), build(Op::Le, high)]),
@@ -429,8 +437,8 @@ impl<'q> Lowerer<'q> {
         Some(negate_if(spec.negated, lowered))
     }
 
-    /// `condition == true`, `ipv4_is_private(ip) == false` or `condition != false`: the
-    /// condition itself, negated when the comparison says it is false. Returns `None` when
+    /// Lowers `condition == true`, `ipv4_is_private(ip) == false` or `condition != false` to
+    /// the condition, negated when the comparison expects it to be false. Returns `None` when
     /// neither side is a boolean literal.
     fn boolean_comparison(
         &mut self,
@@ -454,7 +462,7 @@ impl<'q> Lowerer<'q> {
         Some(Some(negate_if(expected == spec.negated, lowered)))
     }
 
-    /// A comparison that bounds the time searched, kept with
+    /// Lowers a comparison that bounds the time searched, kept with
     /// [`PredicateContext::TimeWindow`] and its value as written (`ago(1d)`).
     fn time_window(
         &self,
@@ -637,7 +645,7 @@ impl<'q> Lowerer<'q> {
     }
 }
 
-/// The column an expression reads: a name, a dotted path into a dynamic column
+/// Returns the column an expression reads: a name, a dotted path into a dynamic column
 /// (`AdditionalFields.Name`, `parse_json(X).y`), or either wrapped in a conversion such as
 /// `tostring()`.
 fn field_of(expression: &Expression) -> Option<Field> {
@@ -694,7 +702,7 @@ fn field_name(expression: &Expression, depth: usize) -> Option<String> {
     }
 }
 
-/// Where a predicate on `field` applies, given what the pipeline did before it.
+/// Returns where a predicate on `field` applies, given what the pipeline did before it.
 fn context_of(field: &str, flow: &Flow) -> PredicateContext {
     let column = field.split(['.', '[']).next().unwrap_or(field);
     if flow.computed.contains(column) {
@@ -710,7 +718,7 @@ fn is_time_literal(expression: &Expression) -> bool {
     matches!(&expression.kind, ExpressionKind::Literal(Literal::Typed(text)) if text.starts_with("datetime"))
 }
 
-/// The text of a literal: a decoded string, or a number, timespan or bool as written.
+/// Returns the text of a literal: a decoded string, or a number, timespan or bool as written.
 fn literal_text(expression: &Expression) -> String {
     match &expression.kind {
         ExpressionKind::Literal(Literal::String(text)) => text.clone(),
@@ -760,7 +768,7 @@ fn make_predicate(
     }
 }
 
-/// A field-less, case-insensitive full-text match.
+/// Builds a field-less, case-insensitive full-text match.
 fn full_text(text: &str, written_op: &str, range: TextRange) -> Predicate {
     Predicate {
         field: None,

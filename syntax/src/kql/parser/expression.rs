@@ -73,7 +73,7 @@ impl Parser<'_> {
         }
     }
 
-    /// One comparison level; a chain such as `a == b == c` stays flat.
+    /// Parses one comparison level. A chain such as `a == b == c` stays flat.
     fn comparison(&mut self) -> Expression {
         let first = self.additive();
         if self.comparison_operator().is_none() {
@@ -116,7 +116,7 @@ impl Parser<'_> {
         }
     }
 
-    /// The comparison operator at the cursor and how many tokens it spans.
+    /// Returns the comparison operator at the cursor and how many tokens it spans.
     fn comparison_operator(&self) -> Option<(String, usize)> {
         let token = self.peek()?;
         let text = self.text(token);
@@ -391,7 +391,7 @@ impl Parser<'_> {
         }
     }
 
-    /// One argument or list item: an expression, or a tabular expression such as
+    /// Parses one argument or list item: an expression, or a tabular expression such as
     /// `T | where x`. A type annotation (`name:string`) after it is skipped.
     fn item(&mut self) -> Expression {
         let pipeline = self.pipeline();
