@@ -207,3 +207,21 @@ fn broken_yaml_still_reads_the_query() {
     assert_eq!(lints(&parsed), vec!["syntax/kql-invalid-yaml"]);
     assert_eq!(parsed.documents[0].rule.predicates().len(), 1);
 }
+
+#[test]
+fn self_referencing_lets_finish() {
+    // Following every leg would take 2^15 steps, past the lowering's follow budget.
+    let mut text = String::from("let l0 = T | where A == 1;\n");
+    for level in 1..16 {
+        let previous = level - 1;
+        text.push_str(&format!("let l{level} = union l{previous}, l{previous};\n"));
+    }
+    text.push_str("l15\n");
+    let parsed = parse(Format::Kql, &text);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+    assert!(parsed.documents[0].rule.logic.is_some());
+
+    let recursive = "let f = () { union f, f | where B == 2 }; f";
+    let parsed = parse(Format::Kql, recursive);
+    assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
+}

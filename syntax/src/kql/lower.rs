@@ -24,6 +24,10 @@ use std::collections::HashSet;
 /// it stops reference cycles and bounds the recursion.
 const MAX_FOLLOW_DEPTH: usize = 32;
 
+/// How many `let` names, functions and subqueries one lowering follows in total. A query that
+/// unions a `let` with itself at every level would otherwise take exponential time.
+const FOLLOW_BUDGET: usize = 10_000;
+
 /// The tables a query reads and the rows it keeps.
 #[derive(Clone, Debug, Default)]
 pub struct Lowered {
@@ -39,6 +43,7 @@ pub fn lower(query: &Query, file_text: &str) -> Lowered {
         scope: Vec::new(),
         data_sources: Vec::new(),
         depth: 0,
+        budget: FOLLOW_BUDGET,
     };
     let Some(main) = lowerer.bind_statements(&query.statements) else {
         return Lowered::default();
@@ -73,6 +78,8 @@ pub(super) struct Lowerer<'q> {
     scope: Vec<(&'q str, Binding<'q>)>,
     data_sources: Vec<DataSource>,
     depth: usize,
+    /// Follows left before [`FOLLOW_BUDGET`] is spent.
+    budget: usize,
 }
 
 impl<'q> Lowerer<'q> {
@@ -113,11 +120,13 @@ impl<'q> Lowerer<'q> {
             .map(|(_, binding)| *binding)
     }
 
-    /// Runs `follow` one level deeper, or returns `None` past [`MAX_FOLLOW_DEPTH`].
+    /// Runs `follow` one level deeper, or returns `None` past [`MAX_FOLLOW_DEPTH`] or once the
+    /// [`FOLLOW_BUDGET`] is spent.
     fn deeper<T>(&mut self, follow: impl FnOnce(&mut Self) -> T) -> Option<T> {
-        if self.depth >= MAX_FOLLOW_DEPTH {
+        if self.depth >= MAX_FOLLOW_DEPTH || self.budget == 0 {
             return None;
         }
+        self.budget -= 1;
         self.depth += 1;
         let result = follow(self);
         self.depth -= 1;
