@@ -225,3 +225,32 @@ fn self_referencing_lets_finish() {
     let parsed = parse(Format::Kql, recursive);
     assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
 }
+
+#[test]
+fn many_lets_tables_and_literals_stay_linear() {
+    let count = 200_000;
+    let mut lets = String::new();
+    for index in 0..count {
+        lets.push_str(&format!("let v{index} = \"x{index}\";\n"));
+    }
+    let names: Vec<String> = (0..count).map(|index| format!("v{index}")).collect();
+    lets.push_str(&format!("T | where A in ({})", names.join(", ")));
+    let parsed = parse(Format::Kql, &lets);
+    assert!(
+        parsed.diagnostics.is_empty(),
+        "{:?}",
+        parsed.diagnostics.first()
+    );
+    assert_eq!(parsed.documents[0].rule.predicates().len(), count);
+
+    let tables: Vec<String> = (0..count).map(|index| format!("T{index}")).collect();
+    let union = format!("union {} | where A == 1", tables.join(", "));
+    let parsed = parse(Format::Kql, &union);
+    // Each union leg spends one step of the lowering's follow budget (10,000 steps).
+    let tables = parsed.documents[0].rule.data_sources.len();
+    assert!((10_000..count).contains(&tables), "{tables} tables");
+
+    let literals = format!("T | where A == {}", "datetime(".repeat(count));
+    let parsed = parse(Format::Kql, &literals);
+    assert!(!parsed.diagnostics.is_empty());
+}

@@ -307,8 +307,17 @@ impl Lexer<'_> {
         if self.bytes.get(at) != Some(&b'(') {
             return false;
         }
-        let limit = line_end(self.bytes, at);
-        let Some(close) = self.bytes[at..limit].iter().position(|&b| b == b')') else {
+        // Typed literal bodies are short. The bound keeps a long line of unclosed
+        // `datetime(` from being scanned to its end once per occurrence.
+        let window = self
+            .bytes
+            .get(at..(at + 256).min(self.bytes.len()))
+            .unwrap_or_default();
+        let Some(close) = window
+            .iter()
+            .take_while(|&&b| b != b'\n' && b != b'\r')
+            .position(|&b| b == b')')
+        else {
             return false;
         };
         self.push(TokenKind::TypedLiteral, start, at + close + 1);

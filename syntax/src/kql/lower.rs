@@ -15,9 +15,11 @@
 //! legs; a leg with no predicate is an `Opaque` leg, because it lets any row through.
 
 mod predicate;
+mod scope;
 
 use super::ast::*;
 use crate::ir::{DataSource, DataSourceKind, Expr, Opaque, TextRange};
+use scope::Scope;
 use std::collections::HashSet;
 
 /// How many `let` names, functions and subqueries one lowering follows inside each other;
@@ -40,10 +42,11 @@ pub struct Lowered {
 pub fn lower(query: &Query, file_text: &str) -> Lowered {
     let mut lowerer = Lowerer {
         file_text,
-        scope: Vec::new(),
+        scope: Scope::default(),
         data_sources: Vec::new(),
         depth: 0,
         budget: FOLLOW_BUDGET,
+        table_names: HashSet::new(),
     };
     let Some(main) = lowerer.bind_statements(&query.statements) else {
         return Lowered::default();
@@ -75,11 +78,13 @@ pub(super) struct Flow {
 pub(super) struct Lowerer<'q> {
     file_text: &'q str,
     /// Visible bindings, in definition order; a lookup takes the last match.
-    scope: Vec<(&'q str, Binding<'q>)>,
+    scope: Scope<'q>,
     data_sources: Vec<DataSource>,
     depth: usize,
     /// Follows left before [`FOLLOW_BUDGET`] is spent.
     budget: usize,
+    /// The names in `data_sources`, so that each table is listed once.
+    table_names: HashSet<String>,
 }
 
 impl<'q> Lowerer<'q> {
@@ -92,7 +97,7 @@ impl<'q> Lowerer<'q> {
             match statement {
                 Statement::Let(binding) => {
                     self.scope
-                        .push((&binding.name.text, Binding::Let(&binding.value)));
+                        .push(&binding.name.text, Binding::Let(&binding.value));
                     if let LetValue::Expression(pipeline) = &binding.value {
                         if !pipeline.operators.is_empty() {
                             last_tabular_let = Some(pipeline);
@@ -113,11 +118,7 @@ impl<'q> Lowerer<'q> {
     }
 
     fn lookup(&self, name: &str) -> Option<Binding<'q>> {
-        self.scope
-            .iter()
-            .rev()
-            .find(|(bound, _)| *bound == name)
-            .map(|(_, binding)| *binding)
+        self.scope.lookup(name)
     }
 
     /// Runs `follow` one level deeper, or returns `None` past [`MAX_FOLLOW_DEPTH`] or once the
@@ -199,8 +200,7 @@ impl<'q> Lowerer<'q> {
     fn named_source(&mut self, name: &str, range: TextRange, arguments: &'q [Expression]) -> Flow {
         match self.lookup(name) {
             Some(Binding::Let(LetValue::Expression(pipeline))) => {
-                let visible = self.scope_before(name);
-                self.with_scope(visible, |lowerer| lowerer.pipeline(pipeline))
+                self.hiding_binding(name, |lowerer| lowerer.pipeline(pipeline))
             }
             Some(Binding::Let(LetValue::Function { parameters, body })) => {
                 let saved = self.scope.len();
@@ -210,8 +210,7 @@ impl<'q> Lowerer<'q> {
                 flow
             }
             Some(Binding::Argument(argument)) => {
-                let visible = self.scope_before(name);
-                self.with_scope(visible, |lowerer| lowerer.tabular_expression(argument))
+                self.hiding_binding(name, |lowerer| lowerer.tabular_expression(argument))
             }
             None => {
                 self.add_table(name, range);
@@ -226,12 +225,12 @@ impl<'q> Lowerer<'q> {
         for (position, argument) in arguments.iter().enumerate() {
             match &argument.kind {
                 ExpressionKind::NamedArgument { name, value } => {
-                    self.scope.push((&name.text, Binding::Argument(value)));
+                    self.scope.push(&name.text, Binding::Argument(value));
                 }
                 _ => {
                     if let Some(parameter) = parameters.get(position) {
                         self.scope
-                            .push((&parameter.text, Binding::Argument(argument)));
+                            .push(&parameter.text, Binding::Argument(argument));
                     }
                 }
             }
@@ -290,24 +289,18 @@ impl<'q> Lowerer<'q> {
         result.unwrap_or_default()
     }
 
-    /// Counts the scope entries before the last binding of `name`, so that
+    /// Runs `follow` with the binding of `name` and every later one hidden, so that
     /// `let SigninLogs = SigninLogs | where ...` reads the table, not itself.
-    fn scope_before(&self, name: &str) -> usize {
-        self.scope
-            .iter()
-            .rposition(|(bound, _)| *bound == name)
-            .unwrap_or(self.scope.len())
-    }
-
-    fn with_scope(&mut self, visible: usize, follow: impl FnOnce(&mut Self) -> Flow) -> Flow {
-        let hidden = self.scope.split_off(visible.min(self.scope.len()));
+    fn hiding_binding(&mut self, name: &str, follow: impl FnOnce(&mut Self) -> Flow) -> Flow {
+        let start = self.scope.position(name).unwrap_or(self.scope.len());
+        self.scope.hide_from(start);
         let flow = self.deeper(follow).unwrap_or_default();
-        self.scope.extend(hidden);
+        self.scope.unhide();
         flow
     }
 
     fn add_table(&mut self, name: &str, range: TextRange) {
-        if self.data_sources.iter().any(|source| source.value == name) {
+        if !self.table_names.insert(name.to_owned()) {
             return;
         }
         self.data_sources.push(DataSource {
