@@ -314,3 +314,23 @@ fn boolean_comparisons_and_swapped_arguments() {
         "#]],
     );
 }
+
+#[test]
+fn external_lists_become_placeholders() {
+    check(
+        r#"let feed = externaldata(Ip: string)[@"https://example.invalid/ips.txt"];
+let vip = _GetWatchlist('VIP') | project SearchKey;
+DeviceNetworkEvents
+| where RemoteIP in (feed)
+| where AccountName !in (vip)
+| where DeviceName in ((DeviceInfo | distinct DeviceName))"#,
+        expect![[r#"
+            tables: DeviceNetworkEvents
+            and
+              RemoteIP eq "externaldata" [cased] (as in) @4:22
+              not
+                AccountName eq "watchlist:VIP" [cased] (as !in) @5:26
+              opaque set membership against a subquery @6:23
+        "#]],
+    );
+}

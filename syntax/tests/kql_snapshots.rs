@@ -32,7 +32,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("mfa_rejected_by_user", "cloudflare+Azure-Sentinel/Detections/SigninLogs/MFARejectedbyUser.yaml", "string comparisons on sign-ins"),
     ("adfs_password_spray", "cloudflare+Azure-Sentinel/Detections/SigninLogs/ADFSSignInLogsPasswordSpray.yaml", "thresholds after summarize"),
     ("apt_baby_shark", "microsoft+Microsoft-365-Defender-Hunting-Queries/Campaigns/APT Baby Shark.txt", "plain .txt query"),
-    ("misp_ip_proofpoint", "Bert-JanP+Hunting-Queries-Detection-Rules/MISP/Sentinel/MISP-IP-ProofPoint.txt", "externaldata list: opaque membership"),
+    ("misp_ip_proofpoint", "Bert-JanP+Hunting-Queries-Detection-Rules/MISP/Sentinel/MISP-IP-ProofPoint.txt", "externaldata list: placeholder membership"),
 ];
 
 #[test]

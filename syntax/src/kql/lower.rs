@@ -48,14 +48,32 @@ pub fn lower(query: &Query, file_text: &str) -> Lowered {
         budget: FOLLOW_BUDGET,
         table_names: HashSet::new(),
     };
-    let Some(main) = lowerer.bind_statements(&query.statements) else {
-        return Lowered::default();
+    let flow = match lowerer.bind_statements(&query.statements) {
+        Some(main) => lowerer.pipeline(main),
+        // A file that only defines a function, as stored parser functions do: the
+        // function's body is what the file detects.
+        None => match last_function_body(&query.statements) {
+            Some(body) => lowerer.function_body(body),
+            None => Flow::default(),
+        },
     };
-    let flow = lowerer.pipeline(main);
     Lowered {
         data_sources: lowerer.data_sources,
         logic: conjunction(flow.conjuncts),
     }
+}
+
+fn last_function_body(statements: &[Statement]) -> Option<&[Statement]> {
+    statements
+        .iter()
+        .rev()
+        .find_map(|statement| match statement {
+            Statement::Let(LetStatement {
+                value: LetValue::Function { body, .. },
+                ..
+            }) => Some(body.as_slice()),
+            _ => None,
+        })
 }
 
 /// The value a name in scope is bound to.

@@ -34,6 +34,7 @@
 //! | `ipv4_is_in_any_range(f, list)` | `cidr_match` | | `Or` of one per range |
 //! | `has_ipv4(f, ip)`, `has_any_ipv4(f, list)` | `contains` | | value kind `cidr` |
 //! | `* has "x"`, `search "x"` | `match` | no | no field |
+//! | `f in (externaldata list)`, `f in (_GetWatchlist('w'))` | `eq` | as `in` | value kind `placeholder` |
 //!
 //! Every negated form (`!has`, `!contains`, `!startswith`, `!in`, `!between`, `not(...)`)
 //! lowers to [`Expr::Not`](crate::ir::Expr) around the positive form. The written operator
@@ -43,6 +44,10 @@
 //! alphanumeric characters), so `has "evil"` matches `a evil b` but not `devil`, while the IR
 //! operator `contains` is a plain substring test. Lints that compare values across rules
 //! treat the two alike; a lint that needs the difference reads `written_op`.
+//!
+//! A comparison with a list kept outside the rule (an `externaldata` download or a Sentinel
+//! watchlist) lowers to one predicate whose value is a placeholder naming the list
+//! (`externaldata`, `watchlist:name`). A comparison with any other subquery is opaque.
 //!
 //! Time-window filters (`TimeGenerated > ago(1d)`, `Timestamp between (starttime .. now())`)
 //! bound the search window and say nothing about what the rule detects: they lower to

@@ -385,10 +385,20 @@ impl<'q> Lowerer<'q> {
                 return Some(self.time_window(expression, operator, spec, field, value_side))
             }
             Resolved::Tabular => {
-                return Some(negate_if(
-                    spec.negated,
-                    opaque_expr(value_side.range, "set membership against a subquery"),
-                ));
+                let context = context_of(&field.name, flow);
+                let lowered = match self.external_list(value_side, 0) {
+                    Some(list) => Expr::Predicate(external_list_predicate(
+                        field,
+                        spec,
+                        (self.written_text(value_side.range), list),
+                        value_side.range,
+                        &operator.text,
+                        expression.range,
+                        context,
+                    )),
+                    None => opaque_expr(value_side.range, "set membership against a subquery"),
+                };
+                return Some(negate_if(spec.negated, lowered));
             }
             Resolved::Unknown if is_time_column => {
                 return Some(self.time_window(expression, operator, spec, field, value_side))
@@ -585,6 +595,45 @@ impl<'q> Lowerer<'q> {
         }
     }
 
+    /// Names the list a subquery reads when its rows come from outside the rule: an
+    /// `externaldata` download or a Sentinel watchlist (`_GetWatchlist('name')`). Returns
+    /// `None` for subqueries over the rule's own tables, such as a baseline of known values.
+    fn external_list(&self, expression: &'q Expression, depth: usize) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        let pipeline = match &expression.kind {
+            ExpressionKind::Name(name) => match self.lookup(name)? {
+                Binding::Let(LetValue::Expression(pipeline)) => pipeline,
+                _ => return None,
+            },
+            ExpressionKind::Pipeline(pipeline) => pipeline,
+            ExpressionKind::Call {
+                function,
+                arguments,
+            } => {
+                return match function.text.as_str() {
+                    "_GetWatchlist" => match arguments.first().map(|a| &a.kind) {
+                        Some(ExpressionKind::Literal(Literal::String(name))) => {
+                            Some(format!("watchlist:{name}"))
+                        }
+                        _ => Some("watchlist".to_owned()),
+                    },
+                    "materialize" | "toscalar" => self.external_list(arguments.first()?, depth + 1),
+                    _ => None,
+                };
+            }
+            _ => return None,
+        };
+        match &pipeline.source {
+            Source::Generated { keyword, .. } if keyword.text.starts_with("external") => {
+                Some("externaldata".to_owned())
+            }
+            Source::Expression(source) => self.external_list(source, depth + 1),
+            _ => None,
+        }
+    }
+
     /// Resolves a value expression through `let` names, lists, `dynamic()` and
     /// `pack_array()` to literals.
     fn resolve(&self, expression: &'q Expression, depth: usize) -> Resolved<'q> {
@@ -764,6 +813,35 @@ fn make_predicate(
         case_sensitive,
         transforms: Vec::new(),
         context,
+        range,
+    }
+}
+
+/// Builds the membership test of `field` in a list kept outside the rule. The value is a
+/// [`ValueKind::Placeholder`]: its written form is the list as the query names it, and its
+/// normalized form says where the list comes from (`externaldata`, `watchlist:name`).
+fn external_list_predicate(
+    field: Field,
+    spec: OperatorSpec,
+    (written, source): (String, String),
+    value_range: TextRange,
+    written_op: &str,
+    range: TextRange,
+    context: PredicateContext,
+) -> Predicate {
+    Predicate {
+        context,
+        field: Some(field),
+        op: spec.op,
+        value: Some(Value {
+            written,
+            normalized: source,
+            kind: ValueKind::Placeholder,
+            range: value_range,
+        }),
+        written_op: written_op.to_owned(),
+        case_sensitive: spec.case_sensitive,
+        transforms: Vec::new(),
         range,
     }
 }
