@@ -3,7 +3,9 @@
 //! Everything here speaks byte offsets into the document text and plain Rust types; only the
 //! `rulelens` binary knows the LSP.
 
+pub mod config;
 pub mod inspect;
 pub mod lints;
+pub mod suppression;
 
 pub use lints::{analyze_file, analyze_workspace, FileInput, LintInfo, LINTS};
