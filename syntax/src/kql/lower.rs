@@ -95,7 +95,7 @@ pub(super) struct Flow {
 
 pub(super) struct Lowerer<'q> {
     file_text: &'q str,
-    /// Visible bindings, in definition order; a lookup takes the last match.
+    /// The `let` bindings and function parameters names can resolve to.
     scope: Scope<'q>,
     data_sources: Vec<DataSource>,
     depth: usize,

@@ -40,9 +40,10 @@
 //! lowers to [`Expr::Not`](crate::ir::Expr) around the positive form. The written operator
 //! (`has`, `in~`, `ipv4_is_private`) stays in `written_op`.
 //!
-//! `has` keeps KQL's word semantics in `written_op`: it matches whole terms (runs of
-//! alphanumeric characters), so `has "evil"` matches `a evil b` but not `devil`, while the IR
-//! operator `contains` is a plain substring test. Lints that compare values across rules
+//! `has` keeps KQL's word semantics in `written_op`: it matches whole terms (maximal runs of
+//! alphanumeric characters, per the Kusto string operators reference), so `has "evil"`
+//! matches `a evil b` but not `devil`, while the IR operator `contains` is a plain substring
+//! test. Lints that compare values across rules
 //! treat the two alike; a lint that needs the difference reads `written_op`.
 //!
 //! A comparison with a list kept outside the rule (an `externaldata` download or a Sentinel

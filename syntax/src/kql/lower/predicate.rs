@@ -7,8 +7,8 @@ use super::{conjunction, opaque, Binding, Flow, Lowerer};
 use crate::ir::{Expr, Field, Op, Predicate, PredicateContext, TextRange, Value, ValueKind};
 use crate::kql::ast::*;
 
-/// The private IPv4 ranges `ipv4_is_private()` tests, from the KQL function reference
-/// (RFC 1918).
+/// The private IPv4 ranges `ipv4_is_private()` tests, as listed on its reference page
+/// (learn.microsoft.com, `kusto/query/ipv4-is-private-function`).
 const PRIVATE_IPV4_RANGES: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
 
 /// Columns that hold the event time: a comparison of one of them with anything but a literal
@@ -136,8 +136,8 @@ fn operator_spec(written: &str) -> Option<OperatorSpec> {
 }
 
 impl<'q> Lowerer<'q> {
-    /// Lowers a boolean condition. `None` means the condition does not constrain what the
-    /// rule detects (a time-window filter).
+    /// Lowers a boolean condition. `None` means there is nothing to lower, such as a missing
+    /// operand after a syntax error.
     pub(super) fn condition(&mut self, expression: &'q Expression, flow: &Flow) -> Option<Expr> {
         match &expression.kind {
             ExpressionKind::Logical {
