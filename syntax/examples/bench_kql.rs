@@ -111,8 +111,8 @@ fn best_of(mut work: impl FnMut() -> usize) -> (Timing, usize) {
     (best, result)
 }
 
-/// The CPU time this thread has run, from the first field of `/proc/thread-self/schedstat`
-/// (nanoseconds; Linux only).
+/// Reads the CPU time this thread has run from the first field of
+/// `/proc/thread-self/schedstat`, in nanoseconds. Returns `None` off Linux.
 fn thread_cpu_time() -> Option<Duration> {
     let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
     let nanoseconds = stat.split_whitespace().next()?.parse().ok()?;
@@ -149,7 +149,7 @@ fn is_yaml(path: &Path) -> bool {
     )
 }
 
-/// The offset of the value after a top-level `query:` key.
+/// Returns the offset of the value after a top-level `query:` key.
 fn query_offset(text: &str) -> Option<usize> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {

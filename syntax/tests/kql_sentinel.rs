@@ -11,7 +11,7 @@ fn sentinel(parsed: &ParsedFile) -> &KqlDocument {
     }
 }
 
-/// The file text under the value range of every predicate, in logic order.
+/// Returns the file text under the value range of every predicate, in logic order.
 fn value_texts<'t>(text: &'t str, parsed: &ParsedFile) -> Vec<&'t str> {
     parsed.documents[0]
         .rule
