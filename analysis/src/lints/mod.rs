@@ -14,6 +14,7 @@ use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 pub mod corpus;
 pub mod field;
 mod elastic_panther_syntax;
+mod kql_syntax;
 mod sigma;
 mod spl_syntax;
 mod syntax_errors;
@@ -319,6 +320,42 @@ pub static LINTS: &[Lint] = &[
     },
     Lint {
         info: &elastic_panther_syntax::PANTHER_SQL_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNBALANCED_BRACKETS,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::MISSING_OPERAND,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNKNOWN_OPERATOR,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::EMPTY_PIPE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::NESTING_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::QUERY_NOT_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::INVALID_YAML,
         check: Check::Parser,
     },
 ];

@@ -153,6 +153,7 @@ fn render_predicate(text: &str, predicate: &Predicate) -> String {
         rulelens_syntax::PredicateContext::Source => "",
         rulelens_syntax::PredicateContext::Computed => " [computed]",
         rulelens_syntax::PredicateContext::Threshold => " [threshold]",
+        rulelens_syntax::PredicateContext::TimeWindow => " [time window]",
     };
     format!(
         "{field} {}{value}{case}{context} @ {}",
