@@ -195,7 +195,8 @@ fn diagnostic(
         .field
         .as_ref()
         .map_or("keyword", |f| f.name.as_str());
-    let described = describe(field, predicate.op, value_of(predicate));
+    let written = predicate.value.as_ref().map_or("", |v| v.written.as_str());
+    let described = describe(field, predicate.op, written);
     let range = predicate
         .value
         .as_ref()
