@@ -184,6 +184,7 @@ fn check_document(
             &to_insert,
             format!("Exclude what peer rules exclude on `{field}`"),
             &slug(field),
+            first.predicate.range.start(),
         );
         if let Some(fix) = fix {
             diagnostic = diagnostic.with_fix(fix);
