@@ -56,6 +56,20 @@ impl Default for ReportOptions {
     }
 }
 
+impl ReportOptions {
+    /// Options with no cap on the field, indicator and exclusion lists, for JSON output that
+    /// tools read in full.
+    pub fn complete(include_deprecated: bool) -> ReportOptions {
+        ReportOptions {
+            include_deprecated,
+            max_fields: usize::MAX,
+            max_indicators: usize::MAX,
+            max_exclusions: usize::MAX,
+            ..ReportOptions::default()
+        }
+    }
+}
+
 /// The report data, also the JSON output.
 #[derive(Clone, Debug, Serialize)]
 pub struct TechniqueReport {
