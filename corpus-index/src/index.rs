@@ -129,6 +129,10 @@ pub struct Index {
     source: String,
     sections: [(usize, usize); SECTION_COUNT],
     string_count: usize,
+    /// Absolute byte offsets of the string offset table and of the string bytes, kept so the
+    /// hot lookups read words straight from the file bytes.
+    string_offsets_at: usize,
+    string_bytes_at: usize,
     active_bounds: [u32; 6],
     deprecated_bounds: [u32; 6],
 }
@@ -153,6 +157,8 @@ impl Index {
             source,
             sections,
             string_count: 0,
+            string_offsets_at: 0,
+            string_bytes_at: 0,
             active_bounds: [0; 6],
             deprecated_bounds: [0; 6],
         };
@@ -252,6 +258,9 @@ impl Index {
             previous = offset;
         }
         self.string_count = count;
+        let (section_start, _) = self.sections[Section::Strings as usize];
+        self.string_offsets_at = section_start + 4;
+        self.string_bytes_at = section_start + header_bytes;
         Ok(())
     }
 
@@ -276,17 +285,39 @@ impl Index {
 
     // Strings.
 
+    /// Reads the u32 at absolute byte offset `at`; 0 past the end.
+    fn word_at(&self, at: usize) -> u32 {
+        match self.bytes.get(at..at.saturating_add(4)) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+            _ => 0,
+        }
+    }
+
     fn string_bytes(&self, id: u32) -> &[u8] {
-        let section = self.section_bytes(Section::Strings);
-        let words = Words::new(section);
         let id = id as usize;
         if id >= self.string_count {
             return &[];
         }
-        let base = (self.string_count + 2) * 4;
-        let start = base + words.get(1 + id) as usize;
-        let end = base + words.get(2 + id) as usize;
-        section.get(start..end).unwrap_or(&[])
+        let offset_at = self.string_offsets_at + id * 4;
+        let start = self.string_bytes_at + self.word_at(offset_at) as usize;
+        let end = self.string_bytes_at + self.word_at(offset_at + 4) as usize;
+        self.bytes.get(start..end).unwrap_or(&[])
+    }
+
+    /// The word `word` of record `index` of a record section, read without building views.
+    fn record_word(
+        &self,
+        section: Section,
+        words_per_record: usize,
+        index: usize,
+        word: usize,
+    ) -> u32 {
+        let (start, len) = self.sections[section as usize];
+        let at = (index * words_per_record + word) * 4;
+        if at + 4 > len {
+            return 0;
+        }
+        self.word_at(start + at)
     }
 
     /// The string with id `id`; empty for an unknown id.
@@ -429,8 +460,9 @@ impl Index {
     /// (operator code, value) of an indicator, its order inside its concept's run; value ids
     /// follow string order, so comparing the strings gives the stored order.
     fn indicator_sort_key(&self, position: usize) -> (u32, &[u8]) {
-        let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
-        (record.get(1) & 0xff, self.string_bytes(record.get(0)))
+        let op = self.record_word(Section::Indicators, INDICATOR_WORDS, position, 1) & 0xff;
+        let value = self.record_word(Section::Indicators, INDICATOR_WORDS, position, 0);
+        (op, self.string_bytes(value))
     }
 
     /// The run `first..end` of indicators of a field record.
@@ -546,7 +578,7 @@ impl Index {
     fn find_field(&self, concept: &str) -> Option<usize> {
         let needle = concept.as_bytes();
         let name = |field: usize| {
-            self.string_bytes(self.record(Section::Fields, FIELD_WORDS, field).get(0))
+            self.string_bytes(self.record_word(Section::Fields, FIELD_WORDS, field, 0))
         };
         let position = partition(self.field_count(), |field| name(field) < needle);
         (position < self.field_count() && name(position) == needle).then_some(position)
