@@ -122,7 +122,7 @@ fn measure(name: &str, bytes: Cow<'static, [u8]>) {
     );
 }
 
-/// An index of synthetic Sigma-like rules: 300 field names and 5,000 values drawn by a fixed
+/// Builds an index of synthetic Sigma-like rules: 300 field names and 5,000 values drawn by a fixed
 /// linear congruential sequence, so every run builds the same index.
 fn synthetic_index(taxonomy: &Taxonomy) -> Vec<u8> {
     let mut builder = IndexBuilder::new(taxonomy);

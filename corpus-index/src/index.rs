@@ -5,7 +5,7 @@
 //! checksum. Every read goes through bounds-checked accessors, so a file that passed the
 //! checksum but is inconsistent yields empty results, never a panic.
 //!
-//! Counts leave out deprecated rules unless a query says otherwise. A rule's [`RuleId`] is its
+//! Counts leave out deprecated rules unless a query includes them. A rule's [`RuleId`] is its
 //! position in the file, where rules are ordered by (deprecated, vendor, path).
 
 use crate::format::{
@@ -172,12 +172,12 @@ impl Index {
         self
     }
 
-    /// Where the index came from, for messages.
+    /// Returns where the index came from, for messages.
     pub fn source(&self) -> &str {
         &self.source
     }
 
-    /// The size of the index in bytes.
+    /// Returns the size of the index in bytes.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()
     }
@@ -304,7 +304,7 @@ impl Index {
         self.bytes.get(start..end).unwrap_or(&[])
     }
 
-    /// The word `word` of record `index` of a record section, read without building views.
+    /// Reads word `word` of record `index` of a record section without building views.
     fn record_word(
         &self,
         section: Section,
@@ -320,12 +320,12 @@ impl Index {
         self.word_at(start + at)
     }
 
-    /// The string with id `id`; empty for an unknown id.
+    /// Returns the string with id `id`, or an empty string for an unknown id.
     pub fn string(&self, id: u32) -> &str {
         std::str::from_utf8(self.string_bytes(id)).unwrap_or("")
     }
 
-    /// The id of `text` in the sorted string table.
+    /// Finds the id of `text` in the sorted string table.
     pub fn string_id(&self, text: &str) -> Option<u32> {
         let needle = text.as_bytes();
         let (mut low, mut high) = (0usize, self.string_count);
@@ -379,7 +379,7 @@ impl Index {
         })
     }
 
-    /// The ATT&CK technique ids of a rule.
+    /// Returns the ATT&CK technique ids of a rule.
     pub fn rule_techniques(&self, rule: RuleId) -> Vec<&str> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         self.pool(record.get(5), record.get(6))
@@ -388,7 +388,7 @@ impl Index {
             .collect()
     }
 
-    /// The data sources of a rule.
+    /// Returns the data sources of a rule.
     pub fn rule_data_sources(&self, rule: RuleId) -> Vec<(DataSourceKind, &str)> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         let pairs = self.pool(record.get(7), record.get(8).saturating_mul(2));
@@ -400,7 +400,7 @@ impl Index {
             .collect()
     }
 
-    /// The indicators a rule checks, each once.
+    /// Returns the indicators a rule checks, each once.
     pub fn rule_indicators(&self, rule: RuleId) -> Vec<RuleIndicatorEntry> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         self.pool(record.get(9), record.get(10))
@@ -414,7 +414,7 @@ impl Index {
             .collect()
     }
 
-    /// The hash of a rule's predicate set, `None` for a rule without predicates.
+    /// Returns the hash of a rule's predicate set, `None` for a rule without predicates.
     pub fn rule_predicate_hash(&self, rule: RuleId) -> Option<u64> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         let hash = u64::from(record.get(11)) | (u64::from(record.get(12)) << 32);
@@ -465,14 +465,14 @@ impl Index {
         (op, self.string_bytes(value))
     }
 
-    /// The run `first..end` of indicators of a field record.
+    /// Returns the run `first..end` of indicators of a field record.
     fn field_indicator_range(&self, field: usize) -> (usize, usize) {
         let record = self.record(Section::Fields, FIELD_WORDS, field);
         let end = (record.get(2) as usize).min(self.indicator_count());
         ((record.get(1) as usize).min(end), end)
     }
 
-    /// The (concept, op, value) of an indicator.
+    /// Returns the (concept, op, value) of an indicator.
     pub fn indicator_key(&self, indicator: IndicatorId) -> Option<(&str, Op, &str)> {
         let position = indicator.0 as usize;
         if position >= self.indicator_count() {
@@ -535,8 +535,8 @@ impl Index {
         self.reach_among(indicator, &technique_rules)
     }
 
-    /// Rules among `rules` (sorted, as [`Index::technique_rules`] returns them) that check the
-    /// indicator. Callers that look up many indicators under one technique fetch the technique's
+    /// Counts the rules among `rules` (sorted, as [`Index::technique_rules`] returns them) that
+    /// check the indicator. Callers that look up many indicators under one technique fetch the technique's
     /// rules once and use this.
     pub fn reach_among(&self, indicator: IndicatorId, rules: &[RuleId]) -> u32 {
         let postings = self.indicator_rules(indicator);
@@ -554,7 +554,7 @@ impl Index {
         count as u32
     }
 
-    /// Every rule that checks the indicator, in id order.
+    /// Lists every rule that checks the indicator, in id order.
     pub fn rules_with_indicator(
         &self,
         indicator: IndicatorId,
@@ -584,14 +584,14 @@ impl Index {
         (position < self.field_count() && name(position) == needle).then_some(position)
     }
 
-    /// The concepts the index has statistics for, in name order.
+    /// Lists the concepts the index has statistics for, in name order.
     pub fn field_concepts(&self) -> Vec<&str> {
         (0..self.field_count())
             .map(|field| self.string(self.record(Section::Fields, FIELD_WORDS, field).get(0)))
             .collect()
     }
 
-    /// The names `concept` is written as, with the number of rules using each.
+    /// Lists the names `concept` is written as, with the number of rules using each.
     pub fn field_written_names(&self, concept: &str) -> Vec<(&str, u32)> {
         let Some(field) = self.find_field(concept) else {
             return Vec::new();
@@ -659,7 +659,7 @@ impl Index {
         self.words(Section::Techniques).len() / TECHNIQUE_WORDS
     }
 
-    /// Every technique id in the index, sorted.
+    /// Lists every technique id in the index, sorted.
     pub fn techniques(&self) -> Vec<&str> {
         (0..self.technique_count())
             .map(|t| self.string(self.record(Section::Techniques, TECHNIQUE_WORDS, t).get(0)))
@@ -745,7 +745,7 @@ impl Index {
             .collect()
     }
 
-    /// The peers of an indexed rule, without the rule itself.
+    /// Finds the peers of an indexed rule, without the rule itself.
     pub fn peers_of(&self, rule: RuleId) -> Vec<RuleId> {
         let techniques = self.rule_techniques(rule);
         let sources = self.rule_data_sources(rule);
@@ -842,7 +842,7 @@ impl Index {
 
     // Build metadata.
 
-    /// The names of the folders the index was built from.
+    /// Returns the names of the folders the index was built from.
     pub fn build_inputs(&self) -> Vec<&str> {
         let meta = self.words(Section::Meta);
         self.pool(meta.get(15), meta.get(16))
