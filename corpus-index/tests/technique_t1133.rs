@@ -8,7 +8,7 @@ use rulelens_corpus::default_index;
 use rulelens_corpus::report::{render, technique_report, ReportFormat, ReportOptions};
 use serde_json::Value;
 
-/// The JSON report, as `rulelens report T1133 --format json` prints it.
+/// Renders the JSON report as `rulelens report T1133 --format json` prints it.
 fn t1133_json() -> Value {
     let index = match default_index() {
         Ok(index) => index,
@@ -53,7 +53,7 @@ fn t1133_panther_count() {
     assert_eq!(vendor_count(&t1133_json(), "panther"), 4);
 }
 
-/// The values excluded on the source-address concept.
+/// Lists the values excluded on the source-address concept.
 fn source_ip_exclusions(report: &Value) -> Vec<String> {
     let rows = report["exclusions"].as_array().cloned().unwrap_or_default();
     rows.iter()
