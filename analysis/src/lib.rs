@@ -3,7 +3,12 @@
 //! Everything here speaks byte offsets into the document text and plain Rust types; only the
 //! `rulelens` binary knows the LSP.
 
+pub mod actions;
+pub mod completion;
+pub mod facts;
+pub mod hover;
 pub mod inspect;
 pub mod lints;
+pub mod navigation;
 
 pub use lints::{analyze_file, analyze_workspace, FileInput, LintInfo, LINTS};

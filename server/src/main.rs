@@ -5,6 +5,7 @@
 
 mod commands;
 mod files;
+mod lsp;
 mod report;
 
 use clap::{Parser, Subcommand};
@@ -29,6 +30,8 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Print the documentation of a lint, or list every lint.
     Explain(commands::explain::ExplainArgs),
+    /// Run the language server, speaking LSP over standard input and output.
+    Server(lsp::ServerArgs),
 }
 
 fn main() -> ExitCode {
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Command::Check(args) => return commands::check::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Server(args) => lsp::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,230 @@
+//! `rulelens server` over stdio on a real Sigma rule of the corpus: initialize, open, receive
+//! diagnostics, hover, complete, request and resolve code actions, type a sequence of
+//! incremental edits with a half-typed line, and shut down.
+
+use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
+use rulelens_e2e::{corpus, rulelens_binary};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const RULE: &str = "sigma/SigmaHQ+sigma/rules-placeholder/windows/network_connection/\
+net_connection_win_susp_rdp_from_domain_controller.yml";
+
+/// Starts a server, initializes it, and opens the corpus rule; returns the client, the rule's
+/// URI and text.
+fn open_rule(utf8: bool, resolve: bool) -> (LspClient, String, String) {
+    let path = corpus().join(RULE);
+    let text = std::fs::read_to_string(&path).expect("read the corpus rule");
+    let mut client = LspClient::start(rulelens_binary(), &[]);
+    let result = client.request_ok(
+        "initialize",
+        initialize_params(utf8, false, resolve, json!({ "debounceMs": 0 })),
+    );
+    let expected_encoding = if utf8 { "utf-8" } else { "utf-16" };
+    assert_eq!(
+        result["capabilities"]["positionEncoding"],
+        expected_encoding
+    );
+    assert_eq!(result["capabilities"]["textDocumentSync"]["change"], 2);
+    client.notify("initialized", json!({}));
+    let uri = file_uri(&path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
+    );
+    (client, uri, text)
+}
+
+/// The zero-based line and UTF-16 column of the first `needle` in `text` (ASCII lines only).
+fn position_of(text: &str, needle: &str) -> Value {
+    let offset = text.find(needle).expect("needle in rule text");
+    let line = text[..offset].matches('\n').count();
+    let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": column })
+}
+
+#[test]
+fn sigma_rule_open_hover_complete_edit_shutdown() {
+    let (mut client, uri, text) = open_rule(false, false);
+
+    // FIXME: the Sigma front end is not on this branch yet, so a clean corpus rule has no
+    // findings; once it is, this asserts the rule's real diagnostics (none for this rule).
+    let diagnostics = client.diagnostics(&uri, 1);
+    assert_eq!(diagnostics, Vec::<Value>::new());
+
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(&text, "endswith") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.starts_with("**|endswith** (Sigma modifier)"),
+        "{hover}"
+    );
+    assert_eq!(hover["range"]["start"], position_of(&text, "endswith"));
+
+    // Type a new field key under the filter, one keystroke at a time, ending half-typed.
+    let start = position_of(&text, "    condition:");
+    let line = start["line"].as_u64().unwrap_or_default();
+    let typed = "        CommandLine|con";
+    let mut version = 1;
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": 2 },
+            "contentChanges": [{
+                "range": { "start": { "line": line, "character": 0 },
+                           "end": { "line": line, "character": 0 } },
+                "text": "\n"
+            }]
+        }),
+    );
+    version += 1;
+    for (column, character) in typed.chars().enumerate() {
+        version += 1;
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{
+                    "range": { "start": { "line": line, "character": column },
+                               "end": { "line": line, "character": column } },
+                    "text": character.to_string()
+                }]
+            }),
+        );
+    }
+    let diagnostics = client.diagnostics(&uri, version);
+    // FIXME: without the Sigma front end the half-typed key is not reported; once it is, the
+    // unfinished mapping entry gives a syntax diagnostic here.
+    assert_eq!(diagnostics.len(), 0);
+
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({
+            "textDocument": { "uri": uri },
+            "position": { "line": line, "character": typed.len() }
+        }),
+    );
+    let labels: Vec<&str> = completion
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i["label"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(labels, vec!["contains"]);
+    let edit = &completion[0]["textEdit"];
+    assert_eq!(edit["range"]["start"]["character"], typed.len() - 3);
+    assert_eq!(edit["newText"], "contains");
+
+    let status = client.shutdown(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn code_action_fix_and_suppress_resolve() {
+    let (mut client, uri, text) = open_rule(true, true);
+    client.diagnostics(&uri, 1);
+
+    // A diagnostic as the server sends it, with its fix in `data`.
+    // FIXME: no lint on this branch reports a fix yet, so the test builds the diagnostic the
+    // client would send back; once a corpus lint with a fix lands, use the published one.
+    let at = position_of(&text, "        Image|endswith");
+    let line = at["line"].as_u64().unwrap_or_default();
+    let range = json!({ "start": { "line": line, "character": 8 },
+                        "end": { "line": line, "character": 13 } });
+    let insert_at = json!({ "start": { "line": line + 1, "character": 0 },
+                            "end": { "line": line + 1, "character": 0 } });
+    let exclusion = "        User|contains: 'svc_'\n";
+    let diagnostic = json!({
+        "range": range,
+        "severity": 2,
+        "code": "corpus/missing-common-exclusion",
+        "source": "rulelens",
+        "message": "peers exclude service accounts on User",
+        "data": {
+            "lint": "corpus/missing-common-exclusion",
+            "explain": "rulelens explain corpus/missing-common-exclusion",
+            "version": 1,
+            "fixes": [{ "title": "Exclude service accounts", "safe": true,
+                        "edits": [{ "range": insert_at, "newText": exclusion }] }]
+        }
+    });
+    let actions = client.request_ok(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range,
+                "context": { "diagnostics": [diagnostic] } }),
+    );
+    let actions = actions.as_array().cloned().unwrap_or_default();
+    let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+    assert_eq!(
+        titles,
+        vec![
+            "Exclude service accounts",
+            "Suppress corpus/missing-common-exclusion here, with a reason"
+        ]
+    );
+    assert!(
+        actions[0].get("edit").is_none(),
+        "edits come from resolve: {}",
+        actions[0]
+    );
+    assert_eq!(actions[0]["isPreferred"], true);
+
+    let fix = client.request_ok("codeAction/resolve", actions[0].clone());
+    let edits = &fix["edit"]["changes"][&uri];
+    assert_eq!(edits[0]["newText"], exclusion);
+    assert_eq!(edits[0]["range"], insert_at);
+
+    let suppress = client.request_ok("codeAction/resolve", actions[1].clone());
+    let edits = &suppress["edit"]["changes"][&uri];
+    assert_eq!(
+        edits[0]["newText"],
+        "        # rulelens: ignore[corpus/missing-common-exclusion] <reason>\n"
+    );
+    assert_eq!(
+        edits[0]["range"]["start"],
+        json!({ "line": line, "character": 0 })
+    );
+
+    // Apply the fix as the editor would; the new version gets fresh diagnostics, and an action
+    // for the old version is no longer offered.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "range": insert_at, "text": exclusion }] }),
+    );
+    let diagnostics = client.diagnostics(&uri, 2);
+    let finding_left = diagnostics
+        .iter()
+        .any(|d| d["code"] == "corpus/missing-common-exclusion");
+    assert!(!finding_left, "{diagnostics:?}");
+    let stale = client.request_ok(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range,
+                "context": { "diagnostics": [diagnostic] } }),
+    );
+    assert_eq!(stale, json!([]));
+
+    let status = client.shutdown(Duration::from_secs(10));
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn explain_command_returns_docs() {
+    let (mut client, _, _) = open_rule(false, false);
+    let docs = client.request_ok(
+        "workspace/executeCommand",
+        json!({ "command": "rulelens.explain", "arguments": ["syntax/binary-file"] }),
+    );
+    let docs = docs.as_str().unwrap_or_default();
+    assert!(docs.starts_with("# syntax/binary-file\n"), "{docs}");
+    assert!(docs.contains("## Fix"), "{docs}");
+    let unknown = client.request(
+        "workspace/executeCommand",
+        json!({ "command": "rulelens.explain", "arguments": ["nope/nothing"] }),
+    );
+    let message = unknown["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("unknown lint id `nope/nothing`"),
+        "{unknown}"
+    );
+}
