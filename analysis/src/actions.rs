@@ -1,19 +1,18 @@
 //! Code actions as plain edits: the fixes a diagnostic carries, "suppress with a reason", and
 //! "apply every fix of one lint" at once.
 //!
-//! A *suppression comment* is one line placed above the line a finding starts on, in the
-//! comment syntax of the language at that spot:
+//! A *suppression comment* (read by [`crate::suppression`]) is one line placed above the line a
+//! finding starts on, in the comment syntax of the language at that spot:
 //!
 //! - YAML and TOML: `# rulelens: ignore[lint-id] reason`
 //! - KQL, also inside a Sentinel `query: |` block: `// rulelens: ignore[lint-id] reason`
 //! - SPL, also inside a Splunk `search: |` block: ```` ``` rulelens: ignore[lint-id] reason ``` ````
-//! - SQL inside a Panther `Query: |` block: `-- rulelens: ignore[lint-id] reason`
 //!
-//! It applies to the next line that is not a comment. When the finding sits inside a string
-//! that cannot hold a comment (a one-line embedded query, a TOML multi-line string), the
-//! comment goes above the line where that string's key is written. The inserted reason is
-//! [`REASON_PLACEHOLDER`], which the user replaces, because a suppression without a reason is
-//! not accepted.
+//! A line comment covers the next non-blank line. Inside a string that cannot hold a comment
+//! (a YAML block scalar that is not a query, a TOML multi-line string) a line comment would
+//! change the string, so the edit puts `rulelens: ignore-file[lint-id] reason` above the line
+//! where that string's key is written instead. The inserted reason is
+//! [`REASON_PLACEHOLDER`], which the user replaces with the real reason.
 
 use rulelens_syntax::{Fix, Format, TextEdit, TextRange};
 
@@ -23,14 +22,12 @@ pub const REASON_PLACEHOLDER: &str = "<reason>";
 /// A comment syntax for a suppression line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommentStyle {
-    /// `# ...` in YAML, TOML and Python.
+    /// `# ...` in YAML and TOML.
     Hash,
     /// `// ...` in KQL.
     DoubleSlash,
     /// ```` ``` ... ``` ```` in SPL.
     TripleBacktick,
-    /// `-- ...` in SQL.
-    DoubleDash,
 }
 
 impl CommentStyle {
@@ -40,7 +37,35 @@ impl CommentStyle {
             CommentStyle::Hash => format!("# {body}"),
             CommentStyle::DoubleSlash => format!("// {body}"),
             CommentStyle::TripleBacktick => format!("``` {body} ```"),
-            CommentStyle::DoubleDash => format!("-- {body}"),
+        }
+    }
+}
+
+/// Where a suppression comment goes and what it covers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Placement {
+    /// The start of the line the comment is inserted above.
+    line_start: usize,
+    style: CommentStyle,
+    /// The comment must cover the whole file (`ignore-file`), because a line comment cannot
+    /// sit on the line before the finding.
+    whole_file: bool,
+}
+
+impl Placement {
+    fn line(line_start: usize, style: CommentStyle) -> Placement {
+        Placement {
+            line_start,
+            style,
+            whole_file: false,
+        }
+    }
+
+    fn file(line_start: usize) -> Placement {
+        Placement {
+            line_start,
+            style: CommentStyle::Hash,
+            whole_file: true,
         }
     }
 }
@@ -54,29 +79,33 @@ pub fn suppression_edit(
     lint: &str,
 ) -> TextEdit {
     let offset = floor_boundary(text, range.start());
-    let (line_start, style) = suppression_place(format, text, offset);
-    let line = line_at(text, line_start);
+    let placement = suppression_place(format, text, offset);
+    let line = line_at(text, placement.line_start);
     let indent: String = line
         .chars()
         .take_while(|c| *c == ' ' || *c == '\t')
         .collect();
     let newline = if line.ends_with("\r\n") { "\r\n" } else { "\n" };
-    let body = format!("rulelens: ignore[{lint}] {REASON_PLACEHOLDER}");
+    let directive = if placement.whole_file {
+        "ignore-file"
+    } else {
+        "ignore"
+    };
+    let body = format!("rulelens: {directive}[{lint}] {REASON_PLACEHOLDER}");
     TextEdit {
-        range: TextRange::empty(line_start),
-        new_text: format!("{indent}{}{newline}", style.comment(&body)),
+        range: TextRange::empty(placement.line_start),
+        new_text: format!("{indent}{}{newline}", placement.style.comment(&body)),
     }
 }
 
-/// The start of the line the comment goes above, and the comment syntax there.
-fn suppression_place(format: Option<Format>, text: &str, offset: usize) -> (usize, CommentStyle) {
+fn suppression_place(format: Option<Format>, text: &str, offset: usize) -> Placement {
     let line_start = line_start_of(text, offset);
     match format {
-        Some(Format::Kql) => (line_start, CommentStyle::DoubleSlash),
-        Some(Format::Spl) => (line_start, CommentStyle::TripleBacktick),
+        Some(Format::Kql) => Placement::line(line_start, CommentStyle::DoubleSlash),
+        Some(Format::Spl) => Placement::line(line_start, CommentStyle::TripleBacktick),
         Some(Format::ElasticToml) => match toml_multiline_string_start(text, offset) {
-            Some(opening_line) => (opening_line, CommentStyle::Hash),
-            None => (line_start, CommentStyle::Hash),
+            Some(opening_line) => Placement::file(opening_line),
+            None => Placement::line(line_start, CommentStyle::Hash),
         },
         Some(Format::Sigma | Format::SentinelYaml | Format::SplunkYaml | Format::PantherYaml)
         | None => yaml_place(format, text, line_start),
@@ -84,22 +113,20 @@ fn suppression_place(format: Option<Format>, text: &str, offset: usize) -> (usiz
 }
 
 /// Places a suppression in YAML: inside a block scalar that holds a query, the query
-/// language's comment goes on the finding's line; inside any other block scalar the YAML
-/// comment goes above its key; elsewhere the YAML comment goes above the finding's line.
-fn yaml_place(format: Option<Format>, text: &str, line_start: usize) -> (usize, CommentStyle) {
+/// language's comment goes on the line before the finding; inside any other block scalar a
+/// file-wide comment goes above its key; elsewhere a YAML comment goes above the finding.
+fn yaml_place(format: Option<Format>, text: &str, line_start: usize) -> Placement {
     let Some((key, key_line_start)) = enclosing_block_scalar(text, line_start) else {
-        return (line_start, CommentStyle::Hash);
+        return Placement::line(line_start, CommentStyle::Hash);
     };
-    let embedded = match (format, key.as_str()) {
-        (Some(Format::SentinelYaml), "query") => Some(CommentStyle::DoubleSlash),
-        (Some(Format::SplunkYaml), "search") => Some(CommentStyle::TripleBacktick),
-        (Some(Format::PantherYaml), "Query") => Some(CommentStyle::DoubleDash),
-        (Some(Format::PantherYaml), "Filename" | "Body") => Some(CommentStyle::Hash),
-        _ => None,
-    };
-    match embedded {
-        Some(style) => (line_start, style),
-        None => (key_line_start, CommentStyle::Hash),
+    match (format, key.as_str()) {
+        (Some(Format::SentinelYaml), "query") => {
+            Placement::line(line_start, CommentStyle::DoubleSlash)
+        }
+        (Some(Format::SplunkYaml), "search") => {
+            Placement::line(line_start, CommentStyle::TripleBacktick)
+        }
+        _ => Placement::file(key_line_start),
     }
 }
 
@@ -307,7 +334,7 @@ search: '| tstats count'\n"
         );
         assert_eq!(
             result,
-            "title: t\n# rulelens: ignore[corpus/noisy-indicator-alone] <reason>\n\
+            "title: t\n# rulelens: ignore-file[corpus/noisy-indicator-alone] <reason>\n\
 description: |\n  first\n    second\nlevel: low\n"
         );
     }
@@ -320,9 +347,48 @@ description: |\n  first\n    second\nlevel: low\n"
         );
         assert_eq!(
             result,
-            "[rule]\n# rulelens: ignore[corpus/noisy-indicator-alone] <reason>\n\
+            "[rule]\n# rulelens: ignore-file[corpus/noisy-indicator-alone] <reason>\n\
 query = '''\nprocess where x\n'''\n"
         );
+    }
+
+    /// Every placement gives a comment that the suppression reader accepts and that covers
+    /// the finding, once the edit is applied.
+    #[test]
+    fn suppressions_cover_their_finding() {
+        let cases = [
+            (Format::Sigma, "detection:\n  sel:\n    $0Image: x\n"),
+            (Format::Sigma, "title: t\ndescription: |\n  a\n  $0b\n"),
+            (Format::Kql, "T\n| where $0A == 1\n"),
+            (Format::Spl, "index=a\r\n| search $0b=1\r\n"),
+            (Format::SentinelYaml, "query: |\n  T\n  | where $0A == 1\n"),
+            (
+                Format::SplunkYaml,
+                "search: |\n  index=a\n  | where $0b=1\n",
+            ),
+            (Format::SplunkYaml, "name: x\nsearch: '| tstats $0count'\n"),
+            (
+                Format::ElasticToml,
+                "[rule]\nquery = '''\nprocess where $0x\n'''\n",
+            ),
+        ];
+        for (format, fixture) in cases {
+            let offset = fixture.find("$0").expect("fixture has a $0 cursor");
+            let text = fixture.replacen("$0", "", 1);
+            let lint = "syntax/unknown-format";
+            let edit = suppression_edit(Some(format), &text, TextRange::empty(offset), lint);
+            let mut edited = text.clone();
+            edited.replace_range(edit.range.as_range(), &edit.new_text);
+            let moved = offset + edit.new_text.len();
+            let finding = rulelens_syntax::Diagnostic::error(lint, TextRange::empty(moved), "x");
+            let kept =
+                crate::suppression::apply_suppressions(&edited, format, vec![finding], &|_| true);
+            assert_eq!(
+                kept,
+                Vec::new(),
+                "{format:?} fixture {fixture:?} gave {edited:?}"
+            );
+        }
     }
 
     #[test]

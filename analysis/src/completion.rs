@@ -396,8 +396,15 @@ fn spl_items(line: &str, replace: TextRange, workspace_macros: &[String]) -> Vec
 
 /// SPL macro names (`` `name` `` or `` `name(args)` ``) written in `text`.
 pub fn spl_macro_names(text: &str) -> Vec<String> {
-    let mut names: Vec<String> = text
-        .split('`')
+    let segments: Vec<&str> = text.split('`').collect();
+    // With an odd number of backticks the last segment is an unclosed, half-typed macro.
+    let closed = if segments.len() % 2 == 0 {
+        segments.len() - 1
+    } else {
+        segments.len()
+    };
+    let mut names: Vec<String> = segments[..closed]
+        .iter()
         .skip(1)
         .step_by(2)
         .filter_map(|inside| {
@@ -481,7 +488,8 @@ mod tests {
     fn spl_commands_and_macros() {
         let found = labels(Format::Spl, "index=main | tst$0", &[]);
         assert_eq!(found, vec!["tstats"]);
-        let macros = spl_macro_names("`sysmon` | `security_content_ctime(firstTime)` `a b`");
+        let macros =
+            spl_macro_names("`sysmon` | `security_content_ctime(firstTime)` `a b` | `half");
         assert_eq!(macros, vec!["security_content_ctime", "sysmon"]);
         let found = labels(Format::Spl, "`sys$0", &macros);
         assert_eq!(found, vec!["sysmon"]);

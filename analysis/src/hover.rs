@@ -470,8 +470,12 @@ fn operator_hover(
     let (range, word) = word_at(text, offset)?;
     let before = text.get(..range.start()).unwrap_or_default();
     let languages: Vec<Language> = parsed.documents.iter().map(|d| d.rule.language).collect();
-    let is_kql = format == Format::Kql || languages.contains(&Language::Kql);
-    let is_spl = format == Format::Spl || languages.contains(&Language::Spl);
+    // FIXME: in Sentinel and Splunk YAML every word of the file is looked up, also outside
+    // the query; the query's range is not in the IR yet.
+    let is_kql =
+        matches!(format, Format::Kql | Format::SentinelYaml) || languages.contains(&Language::Kql);
+    let is_spl =
+        matches!(format, Format::Spl | Format::SplunkYaml) || languages.contains(&Language::Spl);
 
     if format == Format::Sigma && before.ends_with('|') {
         let meaning = lookup(SIGMA_MODIFIERS, word)?;

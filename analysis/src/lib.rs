@@ -5,10 +5,12 @@
 
 pub mod actions;
 pub mod completion;
+pub mod config;
 pub mod facts;
 pub mod hover;
 pub mod inspect;
 pub mod lints;
 pub mod navigation;
+pub mod suppression;
 
 pub use lints::{analyze_file, analyze_workspace, FileInput, LintInfo, LINTS};

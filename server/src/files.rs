@@ -109,17 +109,19 @@ impl LoadedFile {
     }
 }
 
-/// Reads and parses every candidate in parallel, keeping the candidates' order. Files that
-/// hold no rule are dropped, except those the user named explicitly.
-pub fn load_all(candidates: Vec<Candidate>) -> Vec<LoadedFile> {
+/// Reads and parses every candidate in parallel. Returns each kept file with the position of
+/// its candidate; files that hold no rule are dropped, except those the user named.
+pub fn load_all_indexed(candidates: Vec<Candidate>) -> Vec<(usize, LoadedFile)> {
     candidates
         .into_par_iter()
-        .filter_map(|candidate| match candidate {
+        .enumerate()
+        .filter_map(|(position, candidate)| match candidate {
             Candidate::File { path, explicit } => {
                 let file = load(path);
-                (explicit || file.parsed.is_some() || !file.load_errors.is_empty()).then_some(file)
+                let keep = explicit || file.parsed.is_some() || !file.load_errors.is_empty();
+                keep.then_some((position, file))
             }
-            Candidate::Unreadable { path, message } => Some(unreadable(path, message)),
+            Candidate::Unreadable { path, message } => Some((position, unreadable(path, message))),
         })
         .collect()
 }

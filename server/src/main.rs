@@ -4,9 +4,12 @@
 //! lives in the library crates below it.
 
 mod commands;
+mod configs;
 mod files;
+mod fix;
 mod lsp;
 mod report;
+mod sarif;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;

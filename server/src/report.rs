@@ -4,16 +4,15 @@
 //! convention of compilers and of most editors' "go to line:column".
 
 use crate::files::LoadedFile;
-use rulelens_syntax::{Diagnostic, Severity};
+use rulelens_syntax::{Diagnostic, Fix, Severity};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 
+/// Text or JSON, for commands without a SARIF form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OutputFormat {
-    /// `path:line:col: severity[lint-id] message`, then a summary line.
     Text,
-    /// One JSON object with `diagnostics` and `summary`.
     Json,
 }
 
@@ -35,6 +34,9 @@ pub struct Finding {
     pub end: Position,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub related: Vec<RelatedFinding>,
+    /// Fixes as byte-offset edits; `--fix` applies the safe ones.
+    #[serde(skip)]
+    pub fixes: Vec<Fix>,
 }
 
 /// A secondary location of a finding.
@@ -66,6 +68,7 @@ impl Finding {
                 })
                 .collect(),
             path,
+            fixes: diagnostic.fixes,
             lint: diagnostic.lint,
             severity: diagnostic.severity,
             message: diagnostic.message,
@@ -93,7 +96,7 @@ pub struct LanguageCount {
 }
 
 impl Summary {
-    pub fn of(files: &[LoadedFile], findings: &[Finding]) -> Summary {
+    pub fn of(files: &[&LoadedFile], findings: &[Finding]) -> Summary {
         let mut summary = Summary {
             files: files.len(),
             ..Summary::default()

@@ -209,6 +209,61 @@ fn code_action_fix_and_suppress_resolve() {
 }
 
 #[test]
+fn suppression_diagnostic_positions_per_encoding() {
+    // A malformed suppression comment is a real finding today, whatever front ends exist; the
+    // emoji before it is 4 UTF-8 bytes and 2 UTF-16 units.
+    let line_text = "# 😀\n# rulelens: ignore[nope/nothing] old 😀 reason\n";
+    for (utf8, end_column) in [(false, 46), (true, 48)] {
+        let (mut client, uri, text) = open_rule(utf8, false);
+        client.diagnostics(&uri, 1);
+        let lines = text.lines().count();
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{
+                    "range": { "start": { "line": lines, "character": 0 },
+                               "end": { "line": lines, "character": 0 } },
+                    "text": line_text
+                }]
+            }),
+        );
+        let diagnostics = client.diagnostics(&uri, 2);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        let finding = &diagnostics[0];
+        assert_eq!(finding["code"], "syntax/invalid-suppression");
+        assert_eq!(finding["source"], "rulelens");
+        assert_eq!(
+            finding["range"],
+            json!({ "start": { "line": lines + 1, "character": 2 },
+                    "end": { "line": lines + 1, "character": end_column } }),
+            "utf8 {utf8}"
+        );
+        assert_eq!(
+            finding["data"]["explain"],
+            "rulelens explain syntax/invalid-suppression"
+        );
+        assert_eq!(finding["data"]["version"], 2);
+
+        // Delete the comment again: the finding goes away with the new version.
+        client.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": 3 },
+                "contentChanges": [{
+                    "range": { "start": { "line": lines, "character": 0 },
+                               "end": { "line": lines + 2, "character": 0 } },
+                    "text": ""
+                }]
+            }),
+        );
+        assert_eq!(client.diagnostics(&uri, 3), Vec::<Value>::new());
+        let status = client.shutdown(DEFAULT_TIMEOUT);
+        assert!(status.success(), "exit status {status}");
+    }
+}
+
+#[test]
 fn explain_command_returns_docs() {
     let (mut client, _, _) = open_rule(false, false);
     let docs = client.request_ok(

@@ -6,6 +6,8 @@
 //! report syntax errors themselves, and their ids are registered here without a check so that
 //! `rulelens explain` and configuration know them.
 
+use crate::config::Config;
+use crate::suppression;
 use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 
 mod syntax_errors;
@@ -76,6 +78,14 @@ pub static LINTS: &[Lint] = &[
         info: &syntax_errors::UNKNOWN_FORMAT,
         check: Check::Parser,
     },
+    Lint {
+        info: &syntax_errors::INVALID_SUPPRESSION,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &syntax_errors::UNUSED_SUPPRESSION,
+        check: Check::Parser,
+    },
 ];
 
 /// Finds a lint by id.
@@ -83,28 +93,77 @@ pub fn find_lint(id: &str) -> Option<&'static Lint> {
     LINTS.iter().find(|lint| lint.info.id == id)
 }
 
-/// Runs every file lint on one file and returns the parser's diagnostics with theirs, sorted
-/// by position.
-pub fn analyze_file(input: &FileInput<'_>) -> Vec<Diagnostic> {
+/// Runs every enabled file lint on one file and returns its findings with the parser's,
+/// after the configuration's severities and the file's suppression comments, sorted by
+/// position.
+pub fn analyze_file(input: &FileInput<'_>, config: &Config) -> Vec<Diagnostic> {
     let mut diagnostics = input.parsed.diagnostics.clone();
     for lint in LINTS {
         if let Check::File(check) = lint.check {
-            check(input, &mut diagnostics);
+            if config.enabled(lint.info.id) {
+                check(input, &mut diagnostics);
+            }
         }
+    }
+    let mut diagnostics = apply_levels(diagnostics, config);
+    if let Some(format) = input.parsed.format {
+        diagnostics = suppression::apply_suppressions(input.text, format, diagnostics, &|id| {
+            config.enabled(id)
+        });
     }
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     diagnostics
 }
 
-/// Runs the lints that compare files with each other.
-pub fn analyze_workspace(files: &[FileInput<'_>]) -> Vec<(usize, Diagnostic)> {
-    let mut diagnostics = Vec::new();
+/// Runs the enabled lints that compare files with each other.
+pub fn analyze_workspace(files: &[FileInput<'_>], config: &Config) -> Vec<(usize, Diagnostic)> {
+    let mut found = Vec::new();
     for lint in LINTS {
         if let Check::Workspace(check) = lint.check {
-            check(files, &mut diagnostics);
+            if config.enabled(lint.info.id) {
+                check(files, &mut found);
+            }
         }
     }
+    let mut kept = Vec::new();
+    for (file, diagnostic) in found {
+        let Some(input) = files.get(file) else {
+            continue;
+        };
+        for diagnostic in apply_levels(vec![diagnostic], config) {
+            let format = input.parsed.format;
+            let covered = format.is_some_and(|format| {
+                let (suppressions, _) = suppression::parse_suppressions(input.text, format);
+                let line =
+                    rulelens_syntax::LineIndex::new(input.text).line_of(diagnostic.range.start());
+                suppressions.iter().any(|s| {
+                    s.lints.contains(&diagnostic.lint)
+                        && match s.scope {
+                            suppression::Scope::File => true,
+                            suppression::Scope::Line(covered) => covered == line,
+                        }
+                })
+            });
+            if !covered {
+                kept.push((file, diagnostic));
+            }
+        }
+    }
+    kept
+}
+
+/// Applies the configured severity of each diagnostic's lint, dropping those switched off.
+/// Lints missing from the registry keep the severity they were reported with.
+pub fn apply_levels(diagnostics: Vec<Diagnostic>, config: &Config) -> Vec<Diagnostic> {
     diagnostics
+        .into_iter()
+        .filter_map(|mut diagnostic| {
+            let default = find_lint(diagnostic.lint)
+                .map_or(diagnostic.severity, |lint| lint.info.default_severity);
+            diagnostic.severity = config.severity(diagnostic.lint, default)?;
+            Some(diagnostic)
+        })
+        .collect()
 }
 
 #[cfg(test)]

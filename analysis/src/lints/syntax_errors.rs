@@ -58,3 +58,28 @@ The file was not checked; a typo in a top-level key is the usual cause.\n\n## Ex
 A Sigma rule whose `detection:` key is misspelt `detections:`.\n\n## Fix\n\nCorrect the \
 top-level keys, or leave the file out of the command.\n",
 };
+
+pub const INVALID_SUPPRESSION: LintInfo = LintInfo {
+    id: "syntax/invalid-suppression",
+    default_severity: Severity::Warning,
+    summary: "a `rulelens:` suppression comment cannot be read",
+    docs: "## What it flags\n\nA comment that starts with `rulelens:` but is not \
+`rulelens: ignore[lint-id, ...] reason` or `rulelens: ignore-file[lint-id, ...] reason`: an \
+unknown lint id, missing brackets, or no reason.\n\n## Why it matters\n\nA malformed \
+suppression silences nothing, so the finding it meant to accept still fails the build, and a \
+suppression without a reason leaves reviewers guessing.\n\n## Example\n\n```yaml\n\
+# rulelens: ignore[corpus/noisy-indicator-alone]\n```\n\n## Fix\n\nName known lint ids \
+and say why the finding is accepted:\n\n```yaml\n# rulelens: \
+ignore[corpus/noisy-indicator-alone] paired with a threshold in the SIEM\n```\n",
+};
+
+pub const UNUSED_SUPPRESSION: LintInfo = LintInfo {
+    id: "syntax/unused-suppression",
+    default_severity: Severity::Warning,
+    summary: "a suppression comment silences nothing",
+    docs: "## What it flags\n\nA `rulelens: ignore[...]` comment whose lints report nothing \
+on the line it covers (or, for `ignore-file`, in the file).\n\n## Why it matters\n\nStale \
+suppressions hide future findings of the same lint on that line after the rule changes.\n\n\
+## Example\n\nA suppression of `corpus/noisy-indicator-alone` kept after a specific \
+indicator was added beside the noisy one.\n\n## Fix\n\nRemove the comment.\n",
+};

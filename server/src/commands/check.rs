@@ -1,14 +1,20 @@
 //! `rulelens check`: lint rule files and folders and report every finding.
 //!
 //! Exit status: 0 when no finding is an error, 1 when one is, 2 when the command itself failed
-//! (bad arguments, a named path that cannot be read).
+//! (bad arguments, an invalid configuration, a named path that cannot be read).
 
-use crate::files::{self, LoadedFile};
-use crate::report::{self, Finding, OutputFormat, Summary};
+use crate::configs::{Configs, FileFilter};
+use crate::files::{self, Candidate, LoadedFile};
+use crate::fix;
+use crate::report::{self, Finding, Summary};
+use crate::sarif;
+use rulelens_analysis::config::Config;
+use rulelens_analysis::lints::apply_levels;
 use rulelens_analysis::{analyze_file, analyze_workspace, FileInput};
-use rulelens_syntax::{Diagnostic, TextRange};
+use rulelens_syntax::{Diagnostic, Fix, Severity, TextRange};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
@@ -17,25 +23,97 @@ pub struct CheckArgs {
     pub paths: Vec<PathBuf>,
 
     /// Output format.
-    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
-    pub format: OutputFormat,
+    #[arg(long, value_enum, default_value_t = CheckFormat::Text)]
+    pub format: CheckFormat,
+
+    /// Configuration file to use for every file, in place of the nearest `.rulelens.toml`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Run only these lints: ids or namespaces (`corpus`), comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "LINT")]
+    pub select: Vec<String>,
+
+    /// Do not run these lints: ids or namespaces, comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "LINT")]
+    pub ignore: Vec<String>,
+
+    /// Apply safe fixes to the files in place, then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+}
+
+/// The output formats of `check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CheckFormat {
+    /// `path:line:col: severity[lint-id] message`, then a summary line.
+    Text,
+    /// One JSON object with `diagnostics` and `summary`.
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other CI dashboards.
+    Sarif,
+}
+
+/// A file with the configuration that applies to it.
+struct Checked {
+    file: LoadedFile,
+    config: Arc<Config>,
 }
 
 /// Runs the command and returns the process exit status.
 pub fn run(args: &CheckArgs) -> ExitCode {
-    let (candidates, path_errors) = files::collect(&args.paths);
-    for error in &path_errors {
-        eprintln!("error: {}", error.message);
+    let unknown = args
+        .select
+        .iter()
+        .chain(&args.ignore)
+        .find(|pattern| !is_known_selector(pattern));
+    if let Some(pattern) = unknown {
+        eprintln!("error: unknown lint id or namespace `{pattern}`: run `rulelens explain` to list the ids");
+        return ExitCode::from(2);
     }
-    let loaded = files::load_all(candidates);
-    let findings = lint_files(&loaded);
-    let summary = Summary::of(&loaded, &findings);
+    let mut configs = match Configs::new(
+        args.config.as_deref(),
+        args.select.clone(),
+        args.ignore.clone(),
+    ) {
+        Ok(configs) => configs,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return ExitCode::from(2);
+        }
+    };
 
+    let (mut checked, mut failed) = match check_paths(&args.paths, &mut configs) {
+        Ok(result) => result,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut findings = lint_files(&checked);
+
+    if args.fix {
+        let changed = apply_fixes(&checked, &findings);
+        if changed {
+            (checked, failed) = match check_paths(&args.paths, &mut configs) {
+                Ok(result) => result,
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    return ExitCode::from(2);
+                }
+            };
+            findings = lint_files(&checked);
+        }
+    }
+
+    let files: Vec<&LoadedFile> = checked.iter().map(|c| &c.file).collect();
+    let summary = Summary::of(&files, &findings);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
-        OutputFormat::Text => report::write_text(&mut out, &findings, &summary),
-        OutputFormat::Json => report::write_json(&mut out, &findings, &summary),
+        CheckFormat::Text => report::write_text(&mut out, &findings, &summary),
+        CheckFormat::Json => report::write_json(&mut out, &findings, &summary),
+        CheckFormat::Sarif => sarif::write_sarif(&mut out, &findings),
     };
     if let Err(error) = written {
         // A closed pipe (`rulelens check | head`) is not worth a second message.
@@ -45,7 +123,7 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         return ExitCode::from(2);
     }
 
-    if !path_errors.is_empty() {
+    if failed {
         ExitCode::from(2)
     } else if summary.errors > 0 {
         ExitCode::from(1)
@@ -54,13 +132,70 @@ pub fn run(args: &CheckArgs) -> ExitCode {
     }
 }
 
-/// Runs every lint over the loaded files and returns the findings in path and position order.
-pub fn lint_files(loaded: &[LoadedFile]) -> Vec<Finding> {
+/// Whether `pattern` names a registered lint or a namespace with at least one lint.
+fn is_known_selector(pattern: &str) -> bool {
+    let pattern = pattern.trim_end_matches('/');
+    rulelens_analysis::LINTS
+        .iter()
+        .any(|lint| lint.info.id == pattern || lint.info.id.split('/').next() == Some(pattern))
+}
+
+/// Collects, filters and loads the files under `paths`. Returns whether a named path could not
+/// be read, which makes the exit status 2; fails on an invalid configuration.
+fn check_paths(paths: &[PathBuf], configs: &mut Configs) -> Result<(Vec<Checked>, bool), String> {
+    let (candidates, path_errors) = files::collect(paths);
+    for error in &path_errors {
+        eprintln!("error: {}", error.message);
+    }
+
+    let mut kept = Vec::new();
+    let mut file_configs = Vec::new();
+    let mut filters: Vec<(Arc<Config>, FileFilter)> = Vec::new();
+    for candidate in candidates {
+        let path = match &candidate {
+            Candidate::File { path, .. } | Candidate::Unreadable { path, .. } => path.clone(),
+        };
+        let config = configs.for_path(&path).map_err(|e| e.to_string())?;
+        if let Candidate::File {
+            explicit: false, ..
+        } = candidate
+        {
+            let position = match filters.iter().position(|(c, _)| Arc::ptr_eq(c, &config)) {
+                Some(position) => position,
+                None => {
+                    let filter = FileFilter::new(&config).map_err(|e| e.to_string())?;
+                    filters.push((Arc::clone(&config), filter));
+                    filters.len() - 1
+                }
+            };
+            if !filters[position].1.accepts(&path) {
+                continue;
+            }
+        }
+        kept.push(candidate);
+        file_configs.push(config);
+    }
+
+    let loaded = files::load_all_indexed(kept);
+    let checked = loaded
+        .into_iter()
+        .map(|(position, file)| Checked {
+            file,
+            config: Arc::clone(&file_configs[position]),
+        })
+        .collect();
+    Ok((checked, !path_errors.is_empty()))
+}
+
+/// Runs every lint over the checked files and returns the findings in path and position
+/// order.
+fn lint_files(checked: &[Checked]) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut inputs = Vec::new();
     let mut input_files = Vec::new();
-    for (position, file) in loaded.iter().enumerate() {
-        let mut diagnostics = file.load_errors.clone();
+    for (position, entry) in checked.iter().enumerate() {
+        let file = &entry.file;
+        let mut diagnostics = apply_levels(file.load_errors.clone(), &entry.config);
         match &file.parsed {
             Some(parsed) => {
                 let input = FileInput {
@@ -68,28 +203,63 @@ pub fn lint_files(loaded: &[LoadedFile]) -> Vec<Finding> {
                     text: &file.text,
                     parsed,
                 };
-                diagnostics.extend(analyze_file(&input));
+                diagnostics.extend(analyze_file(&input, &entry.config));
                 inputs.push(input);
                 input_files.push(position);
             }
-            None if file.load_errors.is_empty() => diagnostics.push(Diagnostic::new(
-                "syntax/unknown-format",
-                rulelens_syntax::Severity::Warning,
-                TextRange::empty(0),
-                "not a rule of a known format: RuleLens reads Sigma, Sentinel, Splunk and \
-                 Panther YAML, Elastic TOML, KQL and SPL files",
-            )),
+            None if file.load_errors.is_empty()
+                && entry.config.enabled("syntax/unknown-format") =>
+            {
+                diagnostics.push(Diagnostic::new(
+                    "syntax/unknown-format",
+                    Severity::Warning,
+                    TextRange::empty(0),
+                    "not a rule of a known format: RuleLens reads Sigma, Sentinel, Splunk \
+                     and Panther YAML, Elastic TOML, KQL and SPL files",
+                ));
+            }
             None => {}
         }
         findings.extend(diagnostics.into_iter().map(|d| Finding::new(file, d)));
     }
-    for (input, diagnostic) in analyze_workspace(&inputs) {
-        if let Some(&position) = input_files.get(input) {
-            findings.push(Finding::new(&loaded[position], diagnostic));
+
+    // Files are compared under the configuration of the first one; per-file severities of
+    // workspace lints follow that configuration too.
+    if let Some(first) = checked.first() {
+        for (input, diagnostic) in analyze_workspace(&inputs, &first.config) {
+            if let Some(&position) = input_files.get(input) {
+                findings.push(Finding::new(&checked[position].file, diagnostic));
+            }
         }
     }
     findings.sort_by(|a, b| {
         (&a.path, a.start.line, a.start.column).cmp(&(&b.path, b.start.line, b.start.column))
     });
     findings
+}
+
+/// Applies the safe fixes of `findings` and prints what changed to standard error. Returns
+/// whether any file was written.
+fn apply_fixes(checked: &[Checked], findings: &[Finding]) -> bool {
+    let mut changed = false;
+    for entry in checked {
+        let path = entry.file.display_path();
+        let fixes: Vec<&Fix> = findings
+            .iter()
+            .filter(|finding| finding.path == path)
+            .flat_map(|finding| finding.fixes.iter().filter(|fix| fix.safe).take(1))
+            .collect();
+        if fixes.is_empty() {
+            continue;
+        }
+        let outcome = fix::fix_file(&entry.file.path, &entry.file.text, &fixes);
+        match outcome {
+            Ok(count) => {
+                eprintln!("fixed {count} finding(s) in {path}");
+                changed = true;
+            }
+            Err(message) => eprintln!("error: cannot fix {path}: {message}"),
+        }
+    }
+    changed
 }

@@ -11,6 +11,7 @@
 
 use super::document::Snapshot;
 use super::position::{self, PositionEncoding};
+use rulelens_analysis::config::Config;
 use rulelens_analysis::{analyze_file, FileInput};
 use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 use serde::{Deserialize, Serialize};
@@ -62,7 +63,12 @@ pub struct FixData {
 
 /// Parses and lints one snapshot. Runs on a blocking thread: the caller must not call it on
 /// the request loop.
-pub fn analyze(snapshot: Snapshot, encoding: PositionEncoding, test_hooks: bool) -> Analysis {
+pub fn analyze(
+    snapshot: Snapshot,
+    config: &Config,
+    encoding: PositionEncoding,
+    test_hooks: bool,
+) -> Analysis {
     let started = Instant::now();
     if test_hooks && snapshot.text.contains(TEST_PANIC_MARKER) {
         panic!("test hook: the document asks the analysis to panic");
@@ -76,7 +82,7 @@ pub fn analyze(snapshot: Snapshot, encoding: PositionEncoding, test_hooks: bool)
                 text: &snapshot.text,
                 parsed,
             };
-            analyze_file(&input)
+            analyze_file(&input, config)
         }
         None => Vec::new(),
     };

@@ -7,23 +7,31 @@
 //!   milliseconds (default 150; 0 analyses after every change).
 //! - `indexPath`: an extra corpus index file to load beside the embedded one.
 //! - `logLevel`: a `tracing` filter such as `warn` or `rulelens=debug`.
+//! - `lints`, `thresholds`, `index`, `files`: the sections of `.rulelens.toml`, with the same
+//!   keys, as JSON objects. They apply to documents with no `.rulelens.toml` in their folder
+//!   or above; a project's file wins over editor settings.
 //!
 //! A key with a value of the wrong type is ignored with a warning, and the others still
-//! apply.
+//! apply. An invalid `.rulelens.toml` section is ignored as a whole, with a warning that
+//! names the key.
 
+use rulelens_analysis::config::Config;
 use serde_json::Value;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The debounce while typing when no setting gives one.
 pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(150);
 
 /// The settings in force.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     pub debounce: Duration,
     pub index_path: Option<PathBuf>,
     pub log_level: Option<String>,
+    /// The lint configuration from the editor, for documents without a `.rulelens.toml`.
+    pub config: Arc<Config>,
 }
 
 impl Default for Settings {
@@ -32,6 +40,7 @@ impl Default for Settings {
             debounce: DEFAULT_DEBOUNCE,
             index_path: None,
             log_level: None,
+            config: Arc::new(Config::default()),
         }
     }
 }
@@ -72,7 +81,24 @@ impl Settings {
                 ),
             }
         }
+        let sections: serde_json::Map<String, Value> = ["lints", "thresholds", "index", "files"]
+            .into_iter()
+            .filter_map(|key| Some((key.to_owned(), object.get(key)?.clone())))
+            .collect();
+        if !sections.is_empty() {
+            match config_from_json(&Value::Object(sections)) {
+                Ok(config) => self.config = Arc::new(config),
+                Err(message) => tracing::warn!("ignored lint settings: {message}"),
+            }
+        }
     }
+}
+
+/// Validates `.rulelens.toml` sections given as JSON with the same checks as the file.
+fn config_from_json(sections: &Value) -> Result<Config, String> {
+    let table = toml::Value::try_from(sections).map_err(|error| error.to_string())?;
+    let text = toml::to_string(&table).map_err(|error| error.to_string())?;
+    Config::parse(&text, Path::new("(editor settings)")).map_err(|error| error.to_string())
 }
 
 #[cfg(test)]
@@ -99,5 +125,17 @@ mod tests {
         assert_eq!(settings.log_level.as_deref(), Some("debug"));
         settings.update(&json!(42));
         assert_eq!(settings.debounce, DEFAULT_DEBOUNCE);
+    }
+
+    #[test]
+    fn lint_sections_build_config() {
+        let mut settings = Settings::default();
+        settings.update(&json!({ "lints": { "syntax/unused-suppression": "off" } }));
+        assert!(!settings.config.enabled("syntax/unused-suppression"));
+        assert!(settings.config.enabled("syntax/invalid-suppression"));
+
+        // An unknown lint id is rejected and the previous configuration stays.
+        settings.update(&json!({ "lints": { "nope/nothing": "off" } }));
+        assert!(!settings.config.enabled("syntax/unused-suppression"));
     }
 }

@@ -12,6 +12,7 @@ use super::position::{self, PositionEncoding};
 use super::scheduler;
 use super::state::{Session, Shared};
 use rulelens_analysis::completion::{self, CompletionKind};
+use rulelens_analysis::config::CONFIG_FILE_NAME;
 use rulelens_analysis::lints::find_lint;
 use rulelens_analysis::{hover, navigation, FileInput};
 use std::sync::{Arc, PoisonError};
@@ -43,6 +44,20 @@ impl Backend {
 
     fn schedule(&self, uri: Uri, version: i32, delay: Duration) {
         scheduler::schedule(&self.shared, uri, version, delay);
+    }
+
+    /// Analyses every open document again, after the configuration changed.
+    fn reanalyze_all(&self) {
+        self.shared.analyses.clear();
+        let open: Vec<(Uri, i32)> = self
+            .shared
+            .documents
+            .iter()
+            .map(|entry| (entry.key().clone(), entry.version))
+            .collect();
+        for (uri, version) in open {
+            self.schedule(uri, version, Duration::ZERO);
+        }
     }
 }
 
@@ -182,6 +197,11 @@ impl LanguageServer for Backend {
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
         let uri = params.text_document.uri;
+        if uri.path().as_str().ends_with(CONFIG_FILE_NAME) {
+            self.shared.config_files.clear();
+            self.reanalyze_all();
+            return;
+        }
         if let Some(version) = self.shared.current_version(&uri) {
             self.schedule(uri, version, Duration::ZERO);
         }
@@ -207,6 +227,18 @@ impl LanguageServer for Backend {
             .unwrap_or_else(PoisonError::into_inner)
             .update(&params.settings);
         tracing::info!(settings = ?self.shared.settings(), "configuration changed");
+        self.reanalyze_all();
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let config_changed = params
+            .changes
+            .iter()
+            .any(|change| change.uri.path().as_str().ends_with(CONFIG_FILE_NAME));
+        if config_changed {
+            self.shared.config_files.clear();
+            self.reanalyze_all();
+        }
     }
 
     async fn diagnostic(

@@ -39,8 +39,12 @@ async fn analyze_and_publish(shared: &Arc<Shared>, uri: Uri, version: i32) {
     let encoding = shared.session().encoding;
     let test_hooks = shared.test_hooks;
     let span = tracing::Span::current();
+    let for_config = Arc::clone(shared);
     let joined = tokio::task::spawn_blocking(move || {
-        span.in_scope(|| super::analysis::analyze(snapshot, encoding, test_hooks))
+        span.in_scope(|| {
+            let config = for_config.config_for(&snapshot.detection_path);
+            super::analysis::analyze(snapshot, &config, encoding, test_hooks)
+        })
     })
     .await;
     let analysis = match joined {

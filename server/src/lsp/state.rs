@@ -10,7 +10,9 @@ use super::config::Settings;
 use super::document::{OpenDocument, Snapshot};
 use super::position::PositionEncoding;
 use dashmap::DashMap;
+use rulelens_analysis::config::{find_config, Config};
 use rulelens_analysis::facts::CorpusFacts;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
 use tower_lsp_server::jsonrpc;
 use tower_lsp_server::ls_types::Uri;
@@ -54,6 +56,9 @@ pub struct Shared {
     pub test_hooks: bool,
     /// The corpus index for hover figures and ranked completion, once one is loaded.
     pub facts: RwLock<Option<Arc<dyn CorpusFacts>>>,
+    /// `.rulelens.toml` files read so far, by path. An entry is re-read when the client
+    /// reports that the file changed.
+    pub config_files: DashMap<PathBuf, Option<Arc<Config>>>,
 }
 
 impl Shared {
@@ -67,7 +72,33 @@ impl Shared {
             publish_lock: tokio::sync::Mutex::new(()),
             test_hooks,
             facts: RwLock::new(None),
+            config_files: DashMap::new(),
         }
+    }
+
+    /// The lint configuration for a document: the nearest `.rulelens.toml` in its folder or
+    /// above, else the editor settings. An invalid file is logged and the editor settings
+    /// apply.
+    pub fn config_for(&self, document_path: &Path) -> Arc<Config> {
+        let fallback = || Arc::clone(&self.settings().config);
+        let Some(folder) = document_path.parent().filter(|folder| folder.is_absolute()) else {
+            return fallback();
+        };
+        let Some(file) = find_config(folder) else {
+            return fallback();
+        };
+        if let Some(cached) = self.config_files.get(&file) {
+            return cached.clone().unwrap_or_else(fallback);
+        }
+        let loaded = match Config::load(&file) {
+            Ok(config) => Some(Arc::new(config)),
+            Err(error) => {
+                tracing::warn!("{error}; the editor settings apply instead");
+                None
+            }
+        };
+        self.config_files.insert(file, loaded.clone());
+        loaded.unwrap_or_else(fallback)
     }
 
     pub fn facts(&self) -> Option<Arc<dyn CorpusFacts>> {
@@ -120,8 +151,10 @@ impl Shared {
             }
         }
         let snapshot = self.snapshot(uri)?;
+        let config = self.config_for(&snapshot.detection_path);
         let fresh = Arc::new(analysis::analyze(
             snapshot,
+            &config,
             self.session().encoding,
             self.test_hooks,
         ));

@@ -1,0 +1,139 @@
+//! Configuration, lint selection and SARIF output of `rulelens check`, on files the tests
+//! write.
+
+use rulelens_e2e::{run, scratch};
+use std::fs;
+
+fn path_str(path: &std::path::Path) -> &str {
+    path.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn config_file_turns_lint_off() {
+    let dir = scratch("config-off");
+    fs::write(dir.join("notes.yml"), "hello: world\n").expect("write");
+    let notes = dir.join("notes.yml");
+    let before = run(&["check", path_str(&notes)]);
+    assert!(
+        before.stdout.contains("syntax/unknown-format"),
+        "{}",
+        before.stdout
+    );
+
+    fs::write(
+        dir.join(".rulelens.toml"),
+        "[lints]\n\"syntax/unknown-format\" = \"off\"\n",
+    )
+    .expect("write");
+    let after = run(&["check", path_str(&notes)]);
+    assert_eq!(after.code, Some(0));
+    assert!(
+        !after.stdout.contains("syntax/unknown-format"),
+        "{}",
+        after.stdout
+    );
+}
+
+#[test]
+fn config_severity_override_changes_exit() {
+    let dir = scratch("config-severity");
+    fs::write(dir.join("a.yml"), b"\0").expect("write");
+    fs::write(
+        dir.join("lenient.toml"),
+        "[lints]\n\"syntax/binary-file\" = \"warning\"\n",
+    )
+    .expect("write");
+    let result = run(&[
+        "check",
+        "--config",
+        path_str(&dir.join("lenient.toml")),
+        path_str(&dir),
+    ]);
+    assert_eq!(result.code, Some(0), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("warning[syntax/binary-file]"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn invalid_config_exits_two_naming_key() {
+    let dir = scratch("config-invalid");
+    fs::write(dir.join("a.yml"), "hello: world\n").expect("write");
+    fs::write(dir.join(".rulelens.toml"), "[thresholds]\nnoisy = 1\n").expect("write");
+    let result = run(&["check", path_str(&dir)]);
+    assert_eq!(result.code, Some(2));
+    assert!(result.stderr.contains("noisy"), "{}", result.stderr);
+    assert!(
+        result.stderr.contains(".rulelens.toml"),
+        "{}",
+        result.stderr
+    );
+}
+
+#[test]
+fn exclude_glob_skips_walked_files() {
+    let dir = scratch("config-exclude");
+    fs::create_dir_all(dir.join("old")).expect("mkdir");
+    fs::write(dir.join("old/a.yml"), b"\0").expect("write");
+    fs::write(
+        dir.join(".rulelens.toml"),
+        "[files]\nexclude = [\"old/**\"]\n",
+    )
+    .expect("write");
+    let result = run(&["check", path_str(&dir)]);
+    assert_eq!(result.code, Some(0), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("checked 0 files"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn select_and_ignore_filter_lints() {
+    let dir = scratch("select");
+    fs::write(dir.join("a.yml"), b"\0").expect("write");
+    let ignored = run(&["check", "--ignore", "syntax", path_str(&dir)]);
+    assert_eq!(ignored.code, Some(0), "{}", ignored.stdout);
+
+    let selected = run(&["check", "--select", "syntax/binary-file", path_str(&dir)]);
+    assert_eq!(selected.code, Some(1), "{}", selected.stdout);
+
+    let unknown = run(&["check", "--select", "nope/none", path_str(&dir)]);
+    assert_eq!(unknown.code, Some(2));
+    assert!(unknown.stderr.contains("nope/none"), "{}", unknown.stderr);
+}
+
+#[test]
+fn sarif_output_has_rules_and_results() {
+    let dir = scratch("sarif");
+    fs::write(dir.join("a.yml"), b"title: x\n\0").expect("write");
+    let result = run(&["check", "--format", "sarif", path_str(&dir)]);
+    assert_eq!(result.code, Some(1));
+    let log = result.json();
+    assert_eq!(log["version"], "2.1.0");
+    assert!(log["$schema"]
+        .as_str()
+        .is_some_and(|s| s.contains("sarif-2.1.0")));
+    let run = &log["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "RuleLens");
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), 1);
+    assert_eq!(rules[0]["id"], "syntax/binary-file");
+    assert!(rules[0]["help"]["markdown"]
+        .as_str()
+        .is_some_and(|s| s.contains("## Fix")));
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "syntax/binary-file");
+    assert_eq!(results[0]["ruleIndex"], 0);
+    assert_eq!(results[0]["level"], "error");
+    let location = &results[0]["locations"][0]["physicalLocation"];
+    assert!(location["artifactLocation"]["uri"]
+        .as_str()
+        .is_some_and(|uri| uri.ends_with("a.yml")));
+    assert_eq!(location["region"]["startLine"], 2);
+    assert_eq!(location["region"]["startColumn"], 1);
+}
