@@ -11,6 +11,7 @@ pub mod hover;
 pub mod inspect;
 pub mod lints;
 pub mod navigation;
+pub mod semantic_tokens;
 pub mod suppression;
 
 pub use lints::{analyze_file, analyze_workspace, FileInput, LintInfo, LINTS};

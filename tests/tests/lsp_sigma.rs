@@ -264,6 +264,52 @@ fn suppression_diagnostic_positions_per_encoding() {
 }
 
 #[test]
+fn semantic_tokens_cover_condition() {
+    let (mut client, uri, text) = open_rule(false, false);
+    let result = client.request_ok(
+        "textDocument/semanticTokens/full",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let data: Vec<u64> = result["data"]
+        .as_array()
+        .map(|data| data.iter().filter_map(Value::as_u64).collect())
+        .unwrap_or_default();
+    assert_eq!(data.len() % 5, 0);
+    // Decode to (line, column, length, type) and render the token text.
+    let lines: Vec<&str> = text.lines().collect();
+    let (mut line, mut column) = (0, 0);
+    let mut rendered = Vec::new();
+    for token in data.chunks(5) {
+        if token[0] > 0 {
+            column = 0;
+        }
+        line += token[0] as usize;
+        column += token[1] as usize;
+        let source = lines.get(line).copied().unwrap_or_default();
+        let word = source
+            .get(column..column + token[2] as usize)
+            .unwrap_or("?");
+        rendered.push(format!("{}:{word}", token[3]));
+    }
+    // Legend order: keyword 0, operator 1, ..., variable 5.
+    assert_eq!(
+        rendered,
+        vec![
+            "1:expand",
+            "1:endswith",
+            "0:all",
+            "0:of",
+            "5:selection_*",
+            "0:and",
+            "0:not",
+            "0:1",
+            "0:of",
+            "5:filter_*"
+        ]
+    );
+}
+
+#[test]
 fn explain_command_returns_docs() {
     let (mut client, _, _) = open_rule(false, false);
     let docs = client.request_ok(

@@ -14,6 +14,7 @@ use super::state::{Session, Shared};
 use rulelens_analysis::completion::{self, CompletionKind};
 use rulelens_analysis::config::CONFIG_FILE_NAME;
 use rulelens_analysis::lints::find_lint;
+use rulelens_analysis::semantic_tokens::{self, TokenKind};
 use rulelens_analysis::{hover, navigation, FileInput};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
@@ -117,6 +118,20 @@ fn capabilities(session: &Session) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
+            SemanticTokensOptions {
+                legend: SemanticTokensLegend {
+                    token_types: TokenKind::ALL
+                        .iter()
+                        .map(|kind| token_type(*kind))
+                        .collect(),
+                    token_modifiers: Vec::new(),
+                },
+                full: Some(SemanticTokensFullOptions::Bool(true)),
+                range: None,
+                ..SemanticTokensOptions::default()
+            },
+        )),
         execute_command_provider: Some(ExecuteCommandOptions {
             commands: vec![EXPLAIN_COMMAND.to_owned()],
             ..ExecuteCommandOptions::default()
@@ -387,6 +402,26 @@ impl LanguageServer for Backend {
             .await
     }
 
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let uri = params.text_document.uri;
+        self.shared
+            .isolated("textDocument/semanticTokens/full", move |shared| {
+                let snapshot = shared.snapshot(&uri)?;
+                let format =
+                    rulelens_syntax::detect_format(&snapshot.detection_path, &snapshot.text);
+                let tokens = semantic_tokens::semantic_tokens(format, &snapshot.text);
+                let encoding = shared.session().encoding;
+                Some(SemanticTokensResult::Tokens(SemanticTokens {
+                    result_id: None,
+                    data: encode_tokens(&snapshot.rope, &tokens, encoding),
+                }))
+            })
+            .await
+    }
+
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         if params.command != EXPLAIN_COMMAND {
             return Err(jsonrpc::Error::invalid_params(format!(
@@ -412,6 +447,56 @@ impl LanguageServer for Backend {
         );
         Ok(Some(LSPAny::String(docs)))
     }
+}
+
+fn token_type(kind: TokenKind) -> SemanticTokenType {
+    match kind {
+        TokenKind::Keyword => SemanticTokenType::KEYWORD,
+        TokenKind::Operator => SemanticTokenType::OPERATOR,
+        TokenKind::String => SemanticTokenType::STRING,
+        TokenKind::Number => SemanticTokenType::NUMBER,
+        TokenKind::Comment => SemanticTokenType::COMMENT,
+        TokenKind::Variable => SemanticTokenType::VARIABLE,
+        TokenKind::Function => SemanticTokenType::FUNCTION,
+        TokenKind::Macro => SemanticTokenType::MACRO,
+    }
+}
+
+/// Encodes tokens in the protocol's relative form: each token's line and start are deltas
+/// from the previous token, in the negotiated position encoding.
+fn encode_tokens(
+    rope: &ropey::Rope,
+    tokens: &[semantic_tokens::Token],
+    encoding: PositionEncoding,
+) -> Vec<SemanticToken> {
+    let mut encoded = Vec::with_capacity(tokens.len());
+    let mut previous = Position::new(0, 0);
+    for token in tokens {
+        let start = position::position_of(rope, token.range.start(), encoding);
+        let end = position::position_of(rope, token.range.end(), encoding);
+        if end.line != start.line || end.character <= start.character {
+            continue;
+        }
+        let delta_line = start.line - previous.line;
+        let delta_start = if delta_line == 0 {
+            start.character - previous.character
+        } else {
+            start.character
+        };
+        encoded.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length: end.character - start.character,
+            token_type: TokenKind::ALL
+                .iter()
+                .position(|kind| *kind == token.kind)
+                .and_then(|index| u32::try_from(index).ok())
+                .unwrap_or_default(),
+            token_modifiers_bitset: 0,
+        });
+        previous = start;
+    }
+    encoded
 }
 
 fn completion_kind(kind: CompletionKind) -> CompletionItemKind {
