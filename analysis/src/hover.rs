@@ -535,28 +535,13 @@ fn word_at(text: &str, offset: usize) -> Option<(TextRange, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rulelens_syntax::{Field, Op, ParsedFile, PredicateContext, Spanned, Value, ValueKind};
+    use rulelens_syntax::Op;
 
-    /// Hovers at `$0` in `fixture`, a file of `format` with `rules` already parsed from it.
-    fn check(
-        format: Format,
-        fixture: &str,
-        rules: Vec<Rule>,
-        facts: Option<&dyn CorpusFacts>,
-    ) -> Option<HoverInfo> {
+    /// Parses `fixture` as `format` with the real front end and hovers at its `$0`.
+    fn check(format: Format, fixture: &str, facts: Option<&dyn CorpusFacts>) -> Option<HoverInfo> {
         let offset = fixture.find("$0").expect("fixture has a $0 cursor");
         let text = fixture.replacen("$0", "", 1);
-        let parsed = ParsedFile {
-            format: Some(format),
-            documents: rules
-                .into_iter()
-                .map(|rule| rulelens_syntax::Document {
-                    rule,
-                    tree: rulelens_syntax::Tree::Sigma(Box::default()),
-                })
-                .collect(),
-            diagnostics: Vec::new(),
-        };
+        let parsed = rulelens_syntax::parse(format, &text);
         let input = FileInput {
             path: "rule",
             text: &text,
@@ -570,41 +555,8 @@ mod tests {
         TextRange::new(start, start + needle.len())
     }
 
-    /// A Sigma rule for `TEXT` with one `Image|endswith` predicate and one technique.
-    fn sigma_rule(text: &str) -> Rule {
-        let mut rule = Rule::new(
-            Format::Sigma,
-            Language::SigmaDetection,
-            TextRange::default(),
-        );
-        rule.metadata.techniques = vec![Spanned::new(
-            "T1059".to_owned(),
-            range_of(text, "attack.t1059"),
-        )];
-        rule.logic = Some(rulelens_syntax::Expr::Predicate(Predicate {
-            field: Some(Field {
-                name: "Image".to_owned(),
-                range: range_of(text, "Image"),
-                data_model: None,
-            }),
-            op: Op::EndsWith,
-            value: Some(Value {
-                written: "\\cmd.exe".to_owned(),
-                normalized: "\\cmd.exe".to_owned(),
-                kind: ValueKind::String,
-                range: range_of(text, "'\\cmd.exe'"),
-            }),
-            written_op: "Image|endswith".to_owned(),
-            case_sensitive: false,
-            transforms: Vec::new(),
-            context: PredicateContext::Source,
-            range: TextRange::default(),
-        }));
-        rule
-    }
-
-    const SIGMA: &str = "tags:\n  - attack.t1059\ndetection:\n  selection:\n    \
-Image|endswith: '\\cmd.exe'\n  condition: selection\n";
+    const SIGMA: &str = "title: t\ntags:\n  - attack.t1059\nlogsource:\n  category: process_creation\n  \
+product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  condition: selection\n";
 
     #[derive(Debug)]
     struct FixedFacts;
@@ -651,8 +603,7 @@ Image|endswith: '\\cmd.exe'\n  condition: selection\n";
     #[test]
     fn field_hover_puts_figures_first() {
         let text = SIGMA.replace("Image|", "Im$0age|");
-        let rule = sigma_rule(SIGMA);
-        let info = check(Format::Sigma, &text, vec![rule], Some(&FixedFacts)).expect("hover");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
         assert_eq!(info.range, range_of(SIGMA, "Image"));
         assert!(info.markdown.starts_with("**Image** → `process.executable`\n\nUsed by **1500** corpus rules (sigma 1200, elastic 300); **85** under"), "{}", info.markdown);
         assert!(
@@ -672,7 +623,7 @@ Image|endswith: '\\cmd.exe'\n  condition: selection\n";
     #[test]
     fn field_hover_without_index_says_so() {
         let text = SIGMA.replace("Image|", "Image$0|");
-        let info = check(Format::Sigma, &text, vec![sigma_rule(SIGMA)], None).expect("hover");
+        let info = check(Format::Sigma, &text, None).expect("hover");
         assert!(
             info.markdown.contains("No corpus index is loaded"),
             "{}",
@@ -683,26 +634,14 @@ Image|endswith: '\\cmd.exe'\n  condition: selection\n";
     #[test]
     fn value_hover_gives_reach() {
         let text = SIGMA.replace("cmd.exe", "cmd$0.exe");
-        let info = check(
-            Format::Sigma,
-            &text,
-            vec![sigma_rule(SIGMA)],
-            Some(&FixedFacts),
-        )
-        .expect("hover");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
         assert!(info.markdown.starts_with("**Image** ends_with `\\cmd.exe`\n\nCorpus reach: **143** rules (sigma 120, splunk 23); **31** under"), "{}", info.markdown);
     }
 
     #[test]
     fn technique_hover_names_id() {
         let text = SIGMA.replace("attack.t1059", "attack.t10$059");
-        let info = check(
-            Format::Sigma,
-            &text,
-            vec![sigma_rule(SIGMA)],
-            Some(&FixedFacts),
-        )
-        .expect("hover");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
         assert_eq!(
             info.markdown,
             "**T1059**\n\nNo corpus rule has this technique.\n"
@@ -712,7 +651,7 @@ Image|endswith: '\\cmd.exe'\n  condition: selection\n";
     #[test]
     fn sigma_modifier_hover_without_rule() {
         let text = SIGMA.replace("endswith", "ends$0with");
-        let info = check(Format::Sigma, &text, Vec::new(), None).expect("hover");
+        let info = check(Format::Sigma, &text, None).expect("hover");
         assert_eq!(info.range, range_of(SIGMA, "endswith"));
         assert!(
             info.markdown.starts_with("**|endswith** (Sigma modifier)"),
@@ -723,22 +662,19 @@ Image|endswith: '\\cmd.exe'\n  condition: selection\n";
 
     #[test]
     fn kql_operator_hover() {
-        let info = check(Format::Kql, "T | where A !ha$0s 'x'", Vec::new(), None).expect("hover");
+        let info = check(Format::Kql, "T | where A !ha$0s 'x'", None).expect("hover");
         assert_eq!(info.range, TextRange::new(12, 16));
         assert!(
             info.markdown.starts_with("**!has** (KQL)"),
             "{}",
             info.markdown
         );
-        assert_eq!(
-            check(Format::Kql, "T | where Acc$0ount == 'x'", Vec::new(), None),
-            None
-        );
+        assert_eq!(check(Format::Kql, "T | where Acc$0ount == 'x'", None), None);
     }
 
     #[test]
     fn spl_operator_hover() {
-        let info = check(Format::Spl, "index=a N$0OT user=b", Vec::new(), None).expect("hover");
+        let info = check(Format::Spl, "index=a N$0OT user=b", None).expect("hover");
         assert!(
             info.markdown.starts_with("**NOT** (SPL)"),
             "{}",

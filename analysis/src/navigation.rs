@@ -1,10 +1,13 @@
 //! Navigation as plain data: document symbols, go to definition, find references, rename,
 //! and folding ranges.
 //!
-//! Ranges are byte offsets; folding ranges are zero-based line numbers.
+//! For Sigma, a condition's names and `name*` patterns refer to the selections of the same
+//! detection; definition, references and rename follow those links. Ranges are byte offsets;
+//! folding ranges are zero-based line numbers.
 
 use crate::lints::FileInput;
-use rulelens_syntax::TextRange;
+use rulelens_syntax::sigma::{Detection, ReferenceKind, SigmaDocument};
+use rulelens_syntax::{TextEdit, TextRange, Tree};
 
 /// What a symbol is, for the editor's outline icon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +41,268 @@ pub struct Symbol {
 pub struct Fold {
     pub start_line: u32,
     pub end_line: u32,
+}
+
+/// The outline: per Sigma document, the rule with its selections and conditions.
+pub fn document_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
+    sigma_documents(input)
+        .map(|document| {
+            let mut children = Vec::new();
+            if let Some(detection) = &document.detection {
+                for selection in &detection.selections {
+                    children.push(Symbol {
+                        name: selection.name.clone(),
+                        kind: SymbolKind::Selection,
+                        range: selection.name_range.cover(selection.range),
+                        name_range: selection.name_range,
+                        children: Vec::new(),
+                    });
+                }
+                for condition in &detection.conditions {
+                    let name_range = detection.condition_key_range.unwrap_or(condition.range);
+                    children.push(Symbol {
+                        name: format!("condition: {}", condition.text),
+                        kind: SymbolKind::Condition,
+                        range: name_range.cover(condition.range),
+                        name_range,
+                        children: Vec::new(),
+                    });
+                }
+            }
+            let (name, name_range) = match &document.title {
+                Some(title) => (title.value.clone(), title.range),
+                None => (
+                    "(untitled rule)".to_owned(),
+                    TextRange::empty(document.range.start()),
+                ),
+            };
+            Symbol {
+                name,
+                kind: SymbolKind::Rule,
+                range: document.range.cover(name_range),
+                name_range,
+                children,
+            }
+        })
+        .collect()
+}
+
+/// The selections a condition name or pattern at `offset` refers to; on a selection's own
+/// name, that selection.
+pub fn definition(input: &FileInput<'_>, offset: usize) -> Vec<TextRange> {
+    for document in sigma_documents(input) {
+        let Some(detection) = &document.detection else {
+            continue;
+        };
+        if let Some(reference) = document
+            .references
+            .iter()
+            .find(|reference| reference.range.contains_inclusive(offset))
+        {
+            return reference
+                .selections
+                .iter()
+                .filter_map(|&index| detection.selections.get(index))
+                .map(|selection| selection.name_range)
+                .collect();
+        }
+        if let Some(selection) = detection
+            .selections
+            .iter()
+            .find(|selection| selection.name_range.contains_inclusive(offset))
+        {
+            return vec![selection.name_range];
+        }
+    }
+    Vec::new()
+}
+
+/// Every place in the condition that refers to the selection at `offset` (by name, by
+/// pattern, or through `them`), and its definition when `include_declaration` is set.
+pub fn references(
+    input: &FileInput<'_>,
+    offset: usize,
+    include_declaration: bool,
+) -> Vec<TextRange> {
+    let Some((document, detection, index)) = selection_at(input, offset) else {
+        return Vec::new();
+    };
+    let mut found: Vec<TextRange> = document
+        .references
+        .iter()
+        .filter(|reference| reference.selections.contains(&index))
+        .map(|reference| reference.range)
+        .collect();
+    if include_declaration {
+        if let Some(selection) = detection.selections.get(index) {
+            found.insert(0, selection.name_range);
+        }
+    }
+    found
+}
+
+/// The range of the selection name that a rename at `offset` would change.
+pub fn prepare_rename(input: &FileInput<'_>, offset: usize) -> Option<TextRange> {
+    let (document, detection, index) = selection_at(input, offset)?;
+    let selection = detection.selections.get(index)?;
+    if selection.name_range.contains_inclusive(offset) {
+        return Some(selection.name_range);
+    }
+    document
+        .references
+        .iter()
+        .find(|reference| {
+            reference.kind == ReferenceKind::Name && reference.range.contains_inclusive(offset)
+        })
+        .map(|reference| reference.range)
+}
+
+/// The edits that rename the selection at `offset` and every condition name that refers to
+/// it. Fails, with a message for the user, when the new name is not a valid selection name,
+/// is taken, or would change what a `name*` pattern or `them` selects.
+pub fn rename(
+    input: &FileInput<'_>,
+    offset: usize,
+    new_name: &str,
+) -> Result<Vec<TextEdit>, String> {
+    let Some((document, detection, index)) = selection_at(input, offset) else {
+        return Err(
+            "no Sigma selection here: rename a selection name or a name in a condition".to_owned(),
+        );
+    };
+    let selection = detection
+        .selections
+        .get(index)
+        .ok_or_else(|| "no Sigma selection here".to_owned())?;
+    validate_selection_name(detection, &selection.name, new_name)?;
+
+    let mut edits = vec![TextEdit {
+        range: selection.name_range,
+        new_text: new_name.to_owned(),
+    }];
+    for reference in &document.references {
+        if !reference.selections.contains(&index) {
+            continue;
+        }
+        match reference.kind {
+            ReferenceKind::Name => edits.push(TextEdit {
+                range: reference.range,
+                new_text: new_name.to_owned(),
+            }),
+            ReferenceKind::Pattern if !glob_matches(&reference.text, new_name) => {
+                return Err(format!(
+                    "the condition selects `{}` through the pattern `{}`, which `{new_name}` \
+                     does not match: pick a name the pattern matches, or edit the condition",
+                    selection.name, reference.text
+                ));
+            }
+            ReferenceKind::Them if new_name.starts_with('_') => {
+                return Err(format!(
+                    "the condition selects `{}` through `them`, which skips names starting \
+                     with `_`: pick a name without the leading `_`",
+                    selection.name
+                ));
+            }
+            ReferenceKind::Pattern | ReferenceKind::Them => {}
+        }
+    }
+    edits.sort_by_key(|edit| edit.range.start);
+    Ok(edits)
+}
+
+/// Words of the condition language a selection cannot be named.
+const CONDITION_KEYWORDS: &[&str] = &["and", "or", "not", "of", "them", "all", "any", "1"];
+
+fn validate_selection_name(
+    detection: &Detection,
+    old_name: &str,
+    new_name: &str,
+) -> Result<(), String> {
+    let valid_characters = !new_name.is_empty()
+        && new_name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    if !valid_characters {
+        return Err(format!(
+            "invalid selection name `{new_name}`: use letters, digits, `_`, `-` and `.`"
+        ));
+    }
+    if CONDITION_KEYWORDS.contains(&new_name) || matches!(new_name, "condition" | "timeframe") {
+        return Err(format!(
+            "invalid selection name `{new_name}`: it is a keyword of the Sigma detection"
+        ));
+    }
+    let taken = detection
+        .selections
+        .iter()
+        .any(|other| other.name == new_name && other.name != old_name);
+    if taken {
+        return Err(format!(
+            "a selection named `{new_name}` already exists in this detection"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether a condition pattern with `*` wildcards matches `name` in full.
+fn glob_matches(pattern: &str, name: &str) -> bool {
+    let mut parts = pattern.split('*');
+    let Some(first) = parts.next() else {
+        return pattern == name;
+    };
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    let parts: Vec<&str> = parts.collect();
+    let Some((last, middle)) = parts.split_last() else {
+        return rest.is_empty();
+    };
+    for part in middle {
+        match rest.find(part) {
+            Some(found) => rest = &rest[found + part.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+/// The Sigma document, its detection and the index of the selection at `offset`: under a
+/// selection's name, or under a plain name in a condition.
+fn selection_at<'a>(
+    input: &'a FileInput<'_>,
+    offset: usize,
+) -> Option<(&'a SigmaDocument, &'a Detection, usize)> {
+    for document in sigma_documents(input) {
+        let Some(detection) = &document.detection else {
+            continue;
+        };
+        if let Some(index) = detection
+            .selections
+            .iter()
+            .position(|selection| selection.name_range.contains_inclusive(offset))
+        {
+            return Some((document, detection, index));
+        }
+        let named = document.references.iter().find(|reference| {
+            reference.kind == ReferenceKind::Name && reference.range.contains_inclusive(offset)
+        });
+        if let Some(&index) = named.and_then(|reference| reference.selections.first()) {
+            return Some((document, detection, index));
+        }
+    }
+    None
+}
+
+fn sigma_documents<'a>(input: &'a FileInput<'_>) -> impl Iterator<Item = &'a SigmaDocument> {
+    input
+        .parsed
+        .documents
+        .iter()
+        .filter_map(|document| match &document.tree {
+            Tree::Sigma(sigma) => Some(sigma.as_ref()),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
 }
 
 /// Folding ranges from indentation: a line followed by more-indented lines folds down to the
@@ -122,6 +387,118 @@ mod tests {
             .into_iter()
             .map(|fold| (fold.start_line, fold.end_line))
             .collect()
+    }
+
+    const RULE: &str = "title: Nav\nlogsource:\n  product: windows\ndetection:\n  \
+selection_a:\n    Image: a\n  selection_b:\n    User: b\n  filter:\n    Path: c\n  \
+condition: selection_a and 1 of selection_* and not filter\n";
+
+    /// Runs `provider` on [`RULE`] parsed with the real Sigma front end, at the first
+    /// occurrence of `needle` after the `nth` one (0 is the first).
+    fn at<T>(needle: &str, nth: usize, provider: impl FnOnce(&FileInput<'_>, usize) -> T) -> T {
+        let parsed = rulelens_syntax::parse(Format::Sigma, RULE);
+        let input = FileInput {
+            path: "rule.yml",
+            text: RULE,
+            parsed: &parsed,
+        };
+        let offset = RULE
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(offset, _)| offset)
+            .expect("needle in rule");
+        provider(&input, offset + 1)
+    }
+
+    fn texts(ranges: &[TextRange]) -> Vec<&'static str> {
+        ranges.iter().map(|range| &RULE[range.as_range()]).collect()
+    }
+
+    #[test]
+    fn sigma_symbols_list_selections() {
+        let symbols = at("title", 0, |input, _| document_symbols(input));
+        assert_eq!(symbols.len(), 1);
+        assert_eq!(symbols[0].name, "Nav");
+        let names: Vec<&str> = symbols[0]
+            .children
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                "selection_a",
+                "selection_b",
+                "filter",
+                "condition: selection_a and 1 of selection_* and not filter"
+            ]
+        );
+        assert_eq!(symbols[0].children[0].kind, SymbolKind::Selection);
+    }
+
+    #[test]
+    fn sigma_definition_from_condition() {
+        let found = at("filter", 1, definition);
+        assert_eq!(texts(&found), vec!["filter"]);
+        assert_eq!(found[0].start(), RULE.find("filter:").unwrap_or_default());
+        let pattern = at("selection_*", 0, definition);
+        assert_eq!(texts(&pattern), vec!["selection_a", "selection_b"]);
+    }
+
+    #[test]
+    fn sigma_references_include_patterns() {
+        let found = at("selection_a", 0, |input, offset| {
+            references(input, offset, true)
+        });
+        assert_eq!(
+            texts(&found),
+            vec!["selection_a", "selection_a", "selection_*"]
+        );
+    }
+
+    #[test]
+    fn sigma_rename_updates_condition() {
+        let edits = at("selection_a", 1, |input, offset| {
+            rename(input, offset, "selection_c")
+        })
+        .expect("rename is valid");
+        let mut text = RULE.to_owned();
+        for edit in edits.iter().rev() {
+            text.replace_range(edit.range.as_range(), &edit.new_text);
+        }
+        assert!(text.contains("  selection_c:\n    Image: a"), "{text}");
+        assert!(
+            text.contains("condition: selection_c and 1 of selection_*"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn sigma_rename_rejects_breaking_names() {
+        let pattern = at("selection_a", 0, |input, offset| {
+            rename(input, offset, "proc")
+        });
+        assert!(pattern.unwrap_err().contains("pattern `selection_*`"));
+        let taken = at("filter", 0, |input, offset| {
+            rename(input, offset, "selection_b")
+        });
+        assert!(taken.unwrap_err().contains("already exists"));
+        let keyword = at("filter", 0, |input, offset| rename(input, offset, "them"));
+        assert!(keyword.unwrap_err().contains("keyword"));
+        let filter = at("filter", 0, |input, offset| {
+            rename(input, offset, "filter_main")
+        });
+        assert_eq!(filter.map(|edits| edits.len()), Ok(2));
+    }
+
+    #[test]
+    fn glob_patterns_match_whole_name() {
+        assert!(glob_matches("selection_*", "selection_x"));
+        assert!(glob_matches("*_x", "a_x"));
+        assert!(glob_matches("a*b*c", "aXbYc"));
+        assert!(!glob_matches("a*b", "ab_c"));
+        assert!(glob_matches("exact", "exact"));
+        assert!(!glob_matches("exact", "exactly"));
     }
 
     #[test]

@@ -47,8 +47,7 @@ fn position_of(text: &str, needle: &str) -> Value {
 fn sigma_rule_open_hover_complete_edit_shutdown() {
     let (mut client, uri, text) = open_rule(false, false);
 
-    // FIXME: the Sigma front end is not on this branch yet, so a clean corpus rule has no
-    // findings; once it is, this asserts the rule's real diagnostics (none for this rule).
+    // The corpus rule is clean.
     let diagnostics = client.diagnostics(&uri, 1);
     assert_eq!(diagnostics, Vec::<Value>::new());
 
@@ -94,10 +93,16 @@ fn sigma_rule_open_hover_complete_edit_shutdown() {
             }),
         );
     }
+    // The half-typed key is a YAML error, reported where the parser noticed it: at the start
+    // of the next line.
     let diagnostics = client.diagnostics(&uri, version);
-    // FIXME: without the Sigma front end the half-typed key is not reported; once it is, the
-    // unfinished mapping entry gives a syntax diagnostic here.
-    assert_eq!(diagnostics.len(), 0);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+    assert_eq!(diagnostics[0]["code"], "syntax/yaml");
+    assert_eq!(diagnostics[0]["severity"], 1);
+    assert_eq!(
+        diagnostics[0]["range"]["start"],
+        json!({ "line": line + 1, "character": 4 })
+    );
 
     let completion = client.request_ok(
         "textDocument/completion",
@@ -115,8 +120,80 @@ fn sigma_rule_open_hover_complete_edit_shutdown() {
     assert_eq!(edit["range"]["start"]["character"], typed.len() - 3);
     assert_eq!(edit["newText"], "contains");
 
+    // Finish the line: the error goes away.
+    version += 1;
+    client.notify(
+        "textDocument/didChange",
+        json!({
+            "textDocument": { "uri": uri, "version": version },
+            "contentChanges": [{
+                "range": { "start": { "line": line, "character": typed.len() },
+                           "end": { "line": line, "character": typed.len() } },
+                "text": "tains: 'mstsc'"
+            }]
+        }),
+    );
+    assert_eq!(client.diagnostics(&uri, version), Vec::<Value>::new());
+
     let status = client.shutdown(DEFAULT_TIMEOUT);
     assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn sigma_navigation_symbols_definition_rename() {
+    let (mut client, uri, text) = open_rule(false, false);
+    client.diagnostics(&uri, 1);
+    let symbols = client.request_ok(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(
+        symbols[0]["name"],
+        "New RDP Connection Initiated From Domain Controller"
+    );
+    let children: Vec<&str> = symbols[0]["children"]
+        .as_array()
+        .map(|items| items.iter().filter_map(|c| c["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        children,
+        vec![
+            "selection_connection",
+            "selection_hosts",
+            "filter_optional_defender_identity",
+            "condition: all of selection_* and not 1 of filter_*"
+        ]
+    );
+
+    let pattern = position_of(&text, "filter_*");
+    let definition = client.request_ok(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri }, "position": pattern }),
+    );
+    assert_eq!(
+        definition[0]["range"]["start"],
+        position_of(&text, "filter_optional_defender_identity")
+    );
+
+    // Renaming a filter to a name its pattern no longer matches is refused with the reason.
+    let selection = position_of(&text, "filter_optional_defender_identity");
+    let refused = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": selection, "newName": "mdi" }),
+    );
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("pattern `filter_*`"), "{refused}");
+    let renamed = client.request_ok(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": selection,
+                "newName": "filter_optional_mdi" }),
+    );
+    let edits = renamed["changes"][&uri]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(edits.len(), 1, "{renamed}");
+    assert_eq!(edits[0]["newText"], "filter_optional_mdi");
 }
 
 #[test]

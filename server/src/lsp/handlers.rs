@@ -118,6 +118,13 @@ fn capabilities(session: &Session) -> ServerCapabilities {
             ..CodeActionOptions::default()
         })),
         folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+        document_symbol_provider: Some(OneOf::Left(true)),
+        definition_provider: Some(OneOf::Left(true)),
+        references_provider: Some(OneOf::Left(true)),
+        rename_provider: Some(OneOf::Right(RenameOptions {
+            prepare_provider: Some(true),
+            work_done_progress_options: WorkDoneProgressOptions::default(),
+        })),
         semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(
             SemanticTokensOptions {
                 legend: SemanticTokensLegend {
@@ -402,6 +409,149 @@ impl LanguageServer for Backend {
             .await
     }
 
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let uri = params.text_document.uri;
+        self.shared
+            .isolated("textDocument/documentSymbol", move |shared| {
+                let analysis = shared.current_analysis(&uri)?;
+                let parsed = analysis.parsed.as_ref()?;
+                let input = FileInput {
+                    path: "",
+                    text: &analysis.snapshot.text,
+                    parsed,
+                };
+                let encoding = shared.session().encoding;
+                let symbols = navigation::document_symbols(&input)
+                    .iter()
+                    .map(|symbol| to_document_symbol(&analysis.snapshot.rope, symbol, encoding))
+                    .collect();
+                Some(DocumentSymbolResponse::Nested(symbols))
+            })
+            .await
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let at = params.text_document_position_params;
+        self.shared
+            .isolated("textDocument/definition", move |shared| {
+                let uri = at.text_document.uri;
+                with_offset(
+                    shared,
+                    &uri,
+                    at.position,
+                    |input, offset, analysis, encoding| {
+                        let targets = navigation::definition(input, offset);
+                        let locations: Vec<Location> = targets
+                            .into_iter()
+                            .map(|range| {
+                                let range =
+                                    position::range_of(&analysis.snapshot.rope, range, encoding);
+                                Location::new(uri.clone(), range)
+                            })
+                            .collect();
+                        (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations))
+                    },
+                )
+            })
+            .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let at = params.text_document_position;
+        let include_declaration = params.context.include_declaration;
+        self.shared
+            .isolated("textDocument/references", move |shared| {
+                let uri = at.text_document.uri;
+                with_offset(
+                    shared,
+                    &uri,
+                    at.position,
+                    |input, offset, analysis, encoding| {
+                        let found = navigation::references(input, offset, include_declaration);
+                        let locations = found
+                            .into_iter()
+                            .map(|range| {
+                                let range =
+                                    position::range_of(&analysis.snapshot.rope, range, encoding);
+                                Location::new(uri.clone(), range)
+                            })
+                            .collect();
+                        Some(locations)
+                    },
+                )
+            })
+            .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        self.shared
+            .isolated("textDocument/prepareRename", move |shared| {
+                let uri = params.text_document.uri;
+                with_offset(
+                    shared,
+                    &uri,
+                    params.position,
+                    |input, offset, analysis, encoding| {
+                        let range = navigation::prepare_rename(input, offset)?;
+                        let range = position::range_of(&analysis.snapshot.rope, range, encoding);
+                        Some(PrepareRenameResponse::Range(range))
+                    },
+                )
+            })
+            .await
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let at = params.text_document_position;
+        let new_name = params.new_name;
+        let renamed = self
+            .shared
+            .isolated("textDocument/rename", move |shared| {
+                let uri = at.text_document.uri;
+                with_offset(
+                    shared,
+                    &uri,
+                    at.position,
+                    |input, offset, analysis, encoding| {
+                        let edits = match navigation::rename(input, offset, &new_name) {
+                            Ok(edits) => edits,
+                            Err(message) => return Some(Err(message)),
+                        };
+                        let edits = edits
+                            .into_iter()
+                            .map(|edit| {
+                                let range = position::range_of(
+                                    &analysis.snapshot.rope,
+                                    edit.range,
+                                    encoding,
+                                );
+                                TextEdit::new(range, edit.new_text)
+                            })
+                            .collect();
+                        Some(Ok(WorkspaceEdit {
+                            changes: Some(std::collections::HashMap::from([(uri.clone(), edits)])),
+                            ..WorkspaceEdit::default()
+                        }))
+                    },
+                )
+            })
+            .await?;
+        match renamed {
+            None => Ok(None),
+            Some(Ok(edit)) => Ok(Some(edit)),
+            Some(Err(message)) => Err(jsonrpc::Error::invalid_params(message)),
+        }
+    }
+
     async fn semantic_tokens_full(
         &self,
         params: SemanticTokensParams,
@@ -446,6 +596,36 @@ impl LanguageServer for Backend {
             lint.info.docs
         );
         Ok(Some(LSPAny::String(docs)))
+    }
+}
+
+#[allow(deprecated)] // `DocumentSymbol::deprecated` must still be written; `tags` replaces it.
+fn to_document_symbol(
+    rope: &ropey::Rope,
+    symbol: &navigation::Symbol,
+    encoding: PositionEncoding,
+) -> DocumentSymbol {
+    let kind = match symbol.kind {
+        navigation::SymbolKind::Rule => SymbolKind::MODULE,
+        navigation::SymbolKind::Selection => SymbolKind::VARIABLE,
+        navigation::SymbolKind::Condition => SymbolKind::BOOLEAN,
+        navigation::SymbolKind::Binding => SymbolKind::CONSTANT,
+        navigation::SymbolKind::Macro => SymbolKind::FUNCTION,
+    };
+    let children: Vec<DocumentSymbol> = symbol
+        .children
+        .iter()
+        .map(|child| to_document_symbol(rope, child, encoding))
+        .collect();
+    DocumentSymbol {
+        name: symbol.name.clone(),
+        detail: None,
+        kind,
+        tags: None,
+        deprecated: None,
+        range: position::range_of(rope, symbol.range, encoding),
+        selection_range: position::range_of(rope, symbol.name_range, encoding),
+        children: (!children.is_empty()).then_some(children),
     }
 }
 
