@@ -4,7 +4,11 @@
 //! the rule's own text (operator meanings, the fields this rule uses), and with one they put
 //! the corpus figures first. Every count is a number of distinct rules in the index.
 
-use rulelens_syntax::{DataSource, Vendor};
+use rulelens_corpus::taxonomy::FieldSystem;
+use rulelens_corpus::{FieldContext, Index, Taxonomy, VendorCounts, KEYWORD_CONCEPT};
+use rulelens_syntax::{DataSource, Op, Vendor};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Corpus figures for one field.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,7 +65,7 @@ pub trait CorpusFacts: Send + Sync + std::fmt::Debug {
         &self,
         context: &RuleContext<'_>,
         field: Option<&str>,
-        operator: rulelens_syntax::Op,
+        operator: Op,
         normalized_value: &str,
     ) -> Option<IndicatorFacts>;
 
@@ -78,4 +82,377 @@ pub trait CorpusFacts: Send + Sync + std::fmt::Debug {
 
     /// Every technique id in the index with its name, for completion.
     fn techniques(&self) -> Vec<(String, Option<String>)>;
+}
+
+/// [`CorpusFacts`] answered from a corpus index and the field taxonomy.
+#[derive(Debug)]
+pub struct IndexFacts {
+    index: IndexHandle,
+    taxonomy: &'static Taxonomy,
+    /// Ranked completion fields per (vendor, data sources), computed on first use.
+    fields_cache: Mutex<HashMap<String, Vec<(String, u32)>>>,
+}
+
+/// The embedded default index, or an index loaded or combined at run time.
+#[derive(Debug)]
+enum IndexHandle {
+    Embedded(&'static Index),
+    Owned(Arc<Index>),
+}
+
+/// How many values and exclusions a hover lists for a field.
+const HOVER_LIST_LIMIT: usize = 5;
+
+/// A field whose values all fit in this many distinct values gets value completion.
+const FEW_VALUES: usize = 20;
+
+impl IndexFacts {
+    /// Facts from the embedded default index.
+    pub fn embedded() -> Result<IndexFacts, String> {
+        let index = rulelens_corpus::default_index().map_err(|error| error.to_string())?;
+        Ok(IndexFacts::new(IndexHandle::Embedded(index)))
+    }
+
+    /// Facts from the default index combined with the index file at `extra`.
+    pub fn with_extra(extra: &std::path::Path) -> Result<IndexFacts, String> {
+        let default = rulelens_corpus::default_index().map_err(|error| error.to_string())?;
+        let loaded = Index::load(extra).map_err(|error| error.to_string())?;
+        let combined = rulelens_corpus::combine_indexes(&[default, &loaded])
+            .map_err(|error| error.to_string())?;
+        Ok(IndexFacts::new(IndexHandle::Owned(Arc::new(combined))))
+    }
+
+    /// Facts from an index built or loaded by the caller.
+    pub fn from_index(index: Index) -> IndexFacts {
+        IndexFacts::new(IndexHandle::Owned(Arc::new(index)))
+    }
+
+    fn new(index: IndexHandle) -> IndexFacts {
+        IndexFacts {
+            index,
+            taxonomy: Taxonomy::builtin(),
+            fields_cache: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn index(&self) -> &Index {
+        match &self.index {
+            IndexHandle::Embedded(index) => index,
+            IndexHandle::Owned(index) => index,
+        }
+    }
+
+    /// The index key of a field: its canonical concept, or the name as written.
+    fn concept_key<'t>(&'t self, context: &RuleContext<'_>, field: &'t str) -> &'t str {
+        let field_context = FieldContext::from_sources(context.vendor, context.data_sources);
+        self.taxonomy.concept_or_written(field, &field_context)
+    }
+
+    /// Rules that share a technique with the rule being edited, sorted.
+    fn technique_rules(&self, context: &RuleContext<'_>) -> Option<Vec<rulelens_corpus::RuleId>> {
+        if context.techniques.is_empty() {
+            return None;
+        }
+        let mut rules: Vec<_> = context
+            .techniques
+            .iter()
+            .flat_map(|technique| self.index().technique_rules(technique, false))
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        Some(rules)
+    }
+}
+
+fn per_vendor(counts: &VendorCounts) -> Vec<(Vendor, u32)> {
+    Vendor::ALL
+        .iter()
+        .map(|vendor| (*vendor, counts.get(*vendor)))
+        .filter(|(_, count)| *count > 0)
+        .collect()
+}
+
+fn vendor_of(system: FieldSystem) -> Vendor {
+    match system {
+        FieldSystem::Sigma => Vendor::Sigma,
+        FieldSystem::Ecs => Vendor::Elastic,
+        FieldSystem::Cim => Vendor::Splunk,
+        FieldSystem::Kql => Vendor::Sentinel,
+        FieldSystem::Panther => Vendor::Panther,
+    }
+}
+
+impl CorpusFacts for IndexFacts {
+    fn field(&self, context: &RuleContext<'_>, field: &str) -> Option<FieldFacts> {
+        let field_context = FieldContext::from_sources(context.vendor, context.data_sources);
+        let concept = self.taxonomy.concept(field, &field_context);
+        let key = self.concept_key(context, field);
+        let stats = self.index().field_stats(key, HOVER_LIST_LIMIT)?;
+        let mut aliases: Vec<(Vendor, Vec<String>)> = Vec::new();
+        if let Some(concept) = concept {
+            for alias in self.taxonomy.aliases(concept) {
+                let vendor = vendor_of(alias.system);
+                match aliases.iter_mut().find(|(known, _)| *known == vendor) {
+                    Some((_, names)) if !names.contains(&alias.field) => {
+                        names.push(alias.field.clone())
+                    }
+                    Some(_) => {}
+                    None => aliases.push((vendor, vec![alias.field.clone()])),
+                }
+            }
+        }
+        let values = |list: &[rulelens_corpus::index::IndicatorCount]| {
+            list.iter()
+                .map(|count| (count.value.clone(), count.rules))
+                .collect()
+        };
+        Some(FieldFacts {
+            concept: concept.map(|id| self.taxonomy.concept_name(id).to_owned()),
+            aliases,
+            rules_per_vendor: per_vendor(&stats.rules),
+            // FIXME: the index has no field-to-rules lookup, so the count of rules under the
+            // rule's techniques that use this field is not computed.
+            rules_under_techniques: None,
+            operators: stats
+                .operators
+                .iter()
+                .map(|(op, count)| (op.name().to_owned(), *count))
+                .collect(),
+            top_values: values(&stats.top_values),
+            exclusions: values(&stats.exclusions),
+        })
+    }
+
+    fn indicator(
+        &self,
+        context: &RuleContext<'_>,
+        field: Option<&str>,
+        operator: Op,
+        normalized_value: &str,
+    ) -> Option<IndicatorFacts> {
+        let concept = match field {
+            Some(field) => self.concept_key(context, field),
+            None => KEYWORD_CONCEPT,
+        };
+        let Some(indicator) = self.index().indicator(concept, operator, normalized_value) else {
+            return Some(IndicatorFacts::default());
+        };
+        let reach = self.index().reach_of(indicator, false);
+        let reach_under_techniques = self
+            .technique_rules(context)
+            .map(|rules| self.index().reach_among(indicator, &rules));
+        Some(IndicatorFacts {
+            reach: reach.rules.total(),
+            reach_per_vendor: per_vendor(&reach.rules),
+            reach_under_techniques,
+        })
+    }
+
+    fn technique(&self, id: &str) -> Option<TechniqueFacts> {
+        let counts = self.index().technique_counts(id, false);
+        (counts.total() > 0).then(|| TechniqueFacts {
+            name: None,
+            rules_per_vendor: per_vendor(&counts),
+        })
+    }
+
+    fn fields(&self, context: &RuleContext<'_>) -> Vec<(String, u32)> {
+        let key = format!(
+            "{:?}|{}",
+            context.vendor,
+            context
+                .data_sources
+                .iter()
+                .map(|source| format!("{:?}={}", source.kind, source.value))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        if let Ok(cache) = self.fields_cache.lock() {
+            if let Some(fields) = cache.get(&key) {
+                return fields.clone();
+            }
+        }
+        let fields = self.rank_fields(context);
+        if let Ok(mut cache) = self.fields_cache.lock() {
+            cache.insert(key, fields.clone());
+        }
+        fields
+    }
+
+    fn common_values(&self, context: &RuleContext<'_>, field: &str) -> Vec<(String, u32)> {
+        let key = self.concept_key(context, field);
+        let Some(stats) = self.index().field_stats(key, FEW_VALUES + 1) else {
+            return Vec::new();
+        };
+        let equal: Vec<(String, u32)> = stats
+            .top_values
+            .iter()
+            .filter(|count| count.op == Op::Eq)
+            .map(|count| (count.value.clone(), count.rules))
+            .collect();
+        let numeric = !equal.is_empty()
+            && equal
+                .iter()
+                .all(|(value, _)| value.chars().all(|c| c.is_ascii_digit()));
+        if numeric || stats.top_values.len() <= FEW_VALUES {
+            equal.into_iter().take(FEW_VALUES).collect()
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn techniques(&self) -> Vec<(String, Option<String>)> {
+        self.index()
+            .techniques()
+            .into_iter()
+            .map(|id| (id.to_owned(), None))
+            .collect()
+    }
+}
+
+impl IndexFacts {
+    /// Field names of rules of the context's vendor that read one of its data sources, ranked
+    /// by the number of such rules that check the field. Each concept is offered under the
+    /// name the vendor writes most.
+    fn rank_fields(&self, context: &RuleContext<'_>) -> Vec<(String, u32)> {
+        let index = self.index();
+        let mut rules: Vec<_> = context
+            .data_sources
+            .iter()
+            .flat_map(|source| index.data_source_rules(source.kind, &source.value))
+            .filter(|rule| {
+                index
+                    .rule(*rule)
+                    .is_some_and(|info| info.vendor == Some(context.vendor) && !info.deprecated)
+            })
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        let mut per_concept: HashMap<&str, u32> = HashMap::new();
+        for rule in rules {
+            let mut concepts: Vec<&str> = index
+                .rule_indicators(rule)
+                .iter()
+                .filter_map(|entry| index.indicator_key(entry.indicator))
+                .map(|(concept, _, _)| concept)
+                .filter(|concept| !concept.is_empty())
+                .collect();
+            concepts.sort_unstable();
+            concepts.dedup();
+            for concept in concepts {
+                *per_concept.entry(concept).or_default() += 1;
+            }
+        }
+        let system = FieldSystem::of_vendor(context.vendor);
+        let mut ranked: Vec<(String, u32)> = per_concept
+            .into_iter()
+            .map(|(concept, count)| (self.written_name(concept, system), count))
+            .collect();
+        ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.dedup_by(|a, b| a.0 == b.0);
+        ranked
+    }
+
+    /// The vendor's name for a concept: the most written name in the index that is one of the
+    /// concept's aliases in the vendor's field system, else the most written name, else the
+    /// concept itself.
+    fn written_name(&self, concept: &str, system: FieldSystem) -> String {
+        let aliases: Vec<&str> = self
+            .taxonomy
+            .concept_by_name(concept)
+            .map(|id| {
+                self.taxonomy
+                    .aliases(id)
+                    .iter()
+                    .filter(|alias| alias.system == system)
+                    .map(|alias| alias.field.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut names = self.index().field_written_names(concept);
+        names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let preferred = names
+            .iter()
+            .find(|(name, _)| aliases.contains(name))
+            .or_else(|| names.first())
+            .map(|(name, _)| *name)
+            .or_else(|| aliases.first().copied())
+            .unwrap_or(concept);
+        preferred.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rulelens_syntax::{DataSource, DataSourceKind, TextRange};
+
+    fn process_creation() -> Vec<DataSource> {
+        [
+            (DataSourceKind::SigmaProduct, "windows"),
+            (DataSourceKind::SigmaCategory, "process_creation"),
+        ]
+        .into_iter()
+        .map(|(kind, value)| DataSource {
+            kind,
+            value: value.to_owned(),
+            range: TextRange::default(),
+        })
+        .collect()
+    }
+
+    /// Facts from an index of the corpus's Sigma process-creation rules.
+    fn process_creation_facts() -> IndexFacts {
+        let folder = rulelens_syntax::corpus_path::corpus_dir(env!("CARGO_MANIFEST_DIR"))
+            .join("sigma/SigmaHQ+sigma/rules/windows/process_creation");
+        let (bytes, _) = rulelens_corpus::build_index(&[folder], Taxonomy::builtin())
+            .expect("index builds from the corpus");
+        let index = Index::from_bytes(std::borrow::Cow::Owned(bytes), None).expect("index loads");
+        IndexFacts::from_index(index)
+    }
+
+    #[test]
+    fn embedded_index_loads() {
+        assert!(IndexFacts::embedded().is_ok());
+    }
+
+    #[test]
+    fn corpus_index_answers_field_and_reach() {
+        let facts = process_creation_facts();
+        let sources = process_creation();
+        let techniques = vec!["T1059".to_owned()];
+        let context = RuleContext {
+            vendor: Vendor::Sigma,
+            data_sources: &sources,
+            techniques: &techniques,
+        };
+        let image = facts
+            .field(&context, "Image")
+            .expect("Image is in the corpus");
+        let total: u32 = image.rules_per_vendor.iter().map(|(_, n)| n).sum();
+        assert!(total > 100, "Image is used by {total} rules");
+        assert!(!image.top_values.is_empty());
+
+        let concept_key = facts.concept_key(&context, "Image").to_owned();
+        let top = image.top_values[0].0.clone();
+        let op = facts
+            .index()
+            .field_stats(&concept_key, 1)
+            .and_then(|stats| stats.top_values.first().map(|count| count.op))
+            .expect("a top value");
+        let reach = facts
+            .indicator(&context, Some("Image"), op, &top)
+            .expect("reach");
+        assert_eq!(reach.reach, image.top_values[0].1);
+        assert!(reach.reach_under_techniques.is_some());
+
+        let fields = facts.fields(&context);
+        let names: Vec<&str> = fields
+            .iter()
+            .take(10)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        assert!(names.contains(&"Image"), "{names:?}");
+        assert!(facts.technique("T1059").is_some());
+    }
 }

@@ -140,6 +140,62 @@ fn sigma_rule_open_hover_complete_edit_shutdown() {
 }
 
 #[test]
+fn hover_reads_figures_from_index() {
+    // An index of the corpus's Sigma network-connection rules, given as the extra index.
+    let scratch = rulelens_e2e::scratch("lsp-index");
+    let index = scratch.join("network.rlidx");
+    let folder = corpus().join("sigma/SigmaHQ+sigma/rules/windows/network_connection");
+    let built = rulelens_e2e::run(&[
+        "index",
+        "build",
+        folder.to_str().expect("utf-8 corpus path"),
+        "--out",
+        index.to_str().expect("utf-8 scratch path"),
+    ]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+
+    let path = corpus().join(RULE);
+    let text = std::fs::read_to_string(&path).expect("read the corpus rule");
+    let mut client = LspClient::start(rulelens_binary(), &[]);
+    client.request_ok(
+        "initialize",
+        initialize_params(false, false, false, json!({ "indexPath": index })),
+    );
+    client.notify("initialized", json!({}));
+    let uri = file_uri(&path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
+    );
+    client.diagnostics(&uri, 1);
+
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(&text, "DestinationPort") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    let figures = markdown.lines().nth(2).unwrap_or_default();
+    let count: u32 = figures
+        .strip_prefix("Used by **")
+        .and_then(|rest| rest.split("**").next())
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_default();
+    assert!(count > 10, "{markdown}");
+    assert!(figures.contains(&format!("(sigma {count})")), "{markdown}");
+    assert!(markdown.contains("Top values: "), "{markdown}");
+
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(&text, "3389") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.starts_with("**DestinationPort** eq `3389`\n\nCorpus reach: **"),
+        "{markdown}"
+    );
+}
+
+#[test]
 fn sigma_navigation_symbols_definition_rename() {
     let (mut client, uri, text) = open_rule(false, false);
     client.diagnostics(&uri, 1);

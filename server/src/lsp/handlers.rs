@@ -13,6 +13,7 @@ use super::scheduler;
 use super::state::{Session, Shared};
 use rulelens_analysis::completion::{self, CompletionKind};
 use rulelens_analysis::config::CONFIG_FILE_NAME;
+use rulelens_analysis::facts::{CorpusFacts, IndexFacts};
 use rulelens_analysis::lints::find_lint;
 use rulelens_analysis::semantic_tokens::{self, TokenKind};
 use rulelens_analysis::{hover, navigation, FileInput};
@@ -47,6 +48,33 @@ impl Backend {
         scheduler::schedule(&self.shared, uri, version, delay);
     }
 
+    /// Loads the corpus index named by the settings, off the request loop, and reports a
+    /// failure to the user; hover and completion then work without corpus figures.
+    async fn reload_facts(&self) {
+        let index_path = self.shared.settings().index_path;
+        let loaded = tokio::task::spawn_blocking(move || load_facts(index_path.as_deref())).await;
+        let facts = match loaded {
+            Ok(Ok(facts)) => Some(facts),
+            Ok(Err(message)) => {
+                tracing::warn!("no corpus index loaded, hover has no corpus figures: {message}");
+                self.shared
+                    .client
+                    .show_message(MessageType::WARNING, format!("rulelens: {message}"))
+                    .await;
+                None
+            }
+            Err(error) => {
+                tracing::error!("loading the corpus index failed: {error}");
+                None
+            }
+        };
+        *self
+            .shared
+            .facts
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = facts;
+    }
+
     /// Analyses every open document again, after the configuration changed.
     fn reanalyze_all(&self) {
         self.shared.analyses.clear();
@@ -60,6 +88,24 @@ impl Backend {
             self.schedule(uri, version, Duration::ZERO);
         }
     }
+}
+
+/// Loads the embedded corpus index, combined with the index file at `extra` when given.
+fn load_facts(
+    extra: Option<&std::path::Path>,
+) -> std::result::Result<Arc<dyn CorpusFacts>, String> {
+    let started = std::time::Instant::now();
+    let facts = match extra {
+        Some(path) => IndexFacts::with_extra(path)
+            .map_err(|error| format!("cannot load the index {}: {error}", path.display()))?,
+        None => IndexFacts::embedded()
+            .map_err(|error| format!("cannot load the embedded index: {error}"))?,
+    };
+    tracing::info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "corpus index loaded"
+    );
+    Ok(Arc::new(facts))
 }
 
 /// Runs `provider` on the current analysis of `uri` with the byte offset of `position`.
@@ -170,6 +216,8 @@ impl LanguageServer for Backend {
                 .unwrap_or_else(PoisonError::into_inner)
                 .update(options);
         }
+        // The index is loaded before the response so that the first hover has its figures.
+        self.reload_facts().await;
         tracing::info!(
             encoding = ?session.encoding,
             pull_diagnostics = session.pull_diagnostics,
@@ -243,11 +291,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let previous_index = self.shared.settings().index_path;
         self.shared
             .settings
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .update(&params.settings);
+        if self.shared.settings().index_path != previous_index {
+            self.reload_facts().await;
+        }
         tracing::info!(settings = ?self.shared.settings(), "configuration changed");
         self.reanalyze_all();
     }
