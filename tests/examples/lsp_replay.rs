@@ -1,13 +1,15 @@
 //! Replays typing into `rulelens server` over stdio and prints latency figures.
 //!
 //! Starts the server with the debounce set to 0, opens a real corpus rule, then replays 1,000
-//! incremental edits (typing and deleting characters in a value, with a half-typed line every
-//! tenth edit), each time waiting for the `publishDiagnostics` of the new version, then 1,000
-//! hovers. Prints the time from `initialize` to the first diagnostics, p50/p95/p99/max of
+//! hovers on a field, then 1,000 incremental edits (typing and deleting characters in a value,
+//! with a half-typed line every tenth edit), each time waiting for the `publishDiagnostics` of
+//! the new version. Prints the time from `initialize` to the first diagnostics, p50/p95/p99/max of
 //! didChange to publishDiagnostics and of hover, and the server's peak resident memory
 //! (`VmHWM` from `/proc/<pid>/status`).
 //!
-//! Run: `cargo run --release -p rulelens-e2e --example lsp_replay [RULE_PATH_IN_CORPUS]`.
+//! Run: `cargo run --release -p rulelens-e2e --example lsp_replay [RULE_PATH_IN_CORPUS]
+//! [INDEX_FILE]`. With an index file the server loads it beside the embedded index, as the
+//! `indexPath` setting does, so the memory figure includes it.
 //! The figures are for the machine it runs on; nothing here asserts a target.
 
 use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
@@ -24,6 +26,7 @@ fn main() {
     let relative = std::env::args()
         .nth(1)
         .unwrap_or_else(|| DEFAULT_RULE.to_owned());
+    let index_path = std::env::args().nth(2);
     let path = corpus().join(&relative);
     let text = std::fs::read_to_string(&path).expect("read the corpus rule");
     let uri = file_uri(&path);
@@ -38,7 +41,12 @@ fn main() {
     let started = Instant::now();
     client.request_ok(
         "initialize",
-        initialize_params(false, false, false, json!({ "debounceMs": 0 })),
+        initialize_params(
+            false,
+            false,
+            false,
+            json!({ "debounceMs": 0, "indexPath": index_path }),
+        ),
     );
     let initialized = started.elapsed();
     client.notify("initialized", json!({}));
@@ -48,6 +56,21 @@ fn main() {
     );
     client.diagnostics(&uri, 1);
     let first_diagnostics = started.elapsed();
+
+    // Hover the first field of the detection, whose hover reads the index.
+    let (field_line, field_column) = field_spot(&lines);
+    let hover_at = json!({ "line": field_line, "character": field_column });
+    let mut hovers = Vec::with_capacity(HOVERS);
+    let mut first_hover = None;
+    for _ in 0..HOVERS {
+        let sent = Instant::now();
+        let hover = client.request_ok(
+            "textDocument/hover",
+            json!({ "textDocument": { "uri": uri }, "position": hover_at }),
+        );
+        hovers.push(sent.elapsed());
+        first_hover.get_or_insert(hover);
+    }
 
     // Edit the last line that holds a quoted value: type a character before its closing
     // quote, then delete it again, so the rule stays what it was between pairs of edits.
@@ -84,16 +107,6 @@ fn main() {
         changes.push(sent.elapsed());
     }
 
-    let hover_at = json!({ "line": line, "character": 10 });
-    let mut hovers = Vec::with_capacity(HOVERS);
-    for _ in 0..HOVERS {
-        let sent = Instant::now();
-        client.request_ok(
-            "textDocument/hover",
-            json!({ "textDocument": { "uri": uri }, "position": hover_at }),
-        );
-        hovers.push(sent.elapsed());
-    }
     let peak = peak_resident_kib(client.pid());
     let status = client.shutdown(DEFAULT_TIMEOUT);
 
@@ -112,6 +125,11 @@ fn main() {
         None => println!("peak resident memory: unavailable (no /proc)"),
     }
     println!("server exit status: {status}");
+    let hover_text = first_hover
+        .as_ref()
+        .and_then(|hover| hover["contents"]["value"].as_str())
+        .unwrap_or("(no hover)");
+    println!("hover text:\n{hover_text}");
 }
 
 /// The last line ending in a quote, and the column of that quote.
@@ -125,6 +143,19 @@ fn edit_spot(lines: &[&str]) -> (usize, usize) {
             (trimmed.ends_with('\'') && trimmed.is_ascii()).then(|| (number, trimmed.len() - 1))
         })
         .expect("the rule has a line ending in a quoted value")
+}
+
+/// The line and column of the first `Field|modifier:` key.
+fn field_spot(lines: &[&str]) -> (usize, usize) {
+    lines
+        .iter()
+        .enumerate()
+        .find_map(|(number, line)| {
+            let key = line.trim_start();
+            let is_field = key.contains('|') && key.ends_with(':') && line.is_ascii();
+            is_field.then(|| (number, line.len() - key.len()))
+        })
+        .expect("the rule has a Field|modifier: key")
 }
 
 fn print_percentiles(label: &str, samples: &mut [Duration]) {

@@ -6,7 +6,9 @@
 //! - `debounceMs`: how long to wait after the last keystroke before analysing, in
 //!   milliseconds (default 150; 0 analyses after every change).
 //! - `indexPath`: an extra corpus index file to load beside the embedded one.
-//! - `logLevel`: a `tracing` filter such as `warn` or `rulelens=debug`.
+//! - `logLevel`: a `tracing` filter such as `warn` or `rulelens=debug`. FIXME: read but not
+//!   applied: the filter is fixed at start-up by `RULELENS_LOG`, because the subscriber is
+//!   installed before the server runs and has no reload handle.
 //! - `lints`, `thresholds`, `index`, `files`: the sections of `.rulelens.toml`, with the same
 //!   keys, as JSON objects. They apply to documents with no `.rulelens.toml` in their folder
 //!   or above; a project's file wins over editor settings.
@@ -68,9 +70,12 @@ impl Settings {
             }
         }
         if let Some(path) = object.get("indexPath") {
-            match path.as_str() {
-                Some(path) => self.index_path = Some(PathBuf::from(path)),
-                None => tracing::warn!("ignored setting indexPath: expected a path, found {path}"),
+            match path {
+                Value::String(path) => self.index_path = Some(PathBuf::from(path)),
+                Value::Null => self.index_path = None,
+                other => {
+                    tracing::warn!("ignored setting indexPath: expected a path, found {other}")
+                }
             }
         }
         if let Some(level) = object.get("logLevel") {
