@@ -1,6 +1,6 @@
 //! What hover and completion ask of the corpus index, as a trait.
 //!
-//! The providers take an `Option<&dyn CorpusFacts>`: without an index they still answer from
+//! The providers take an `Option<&dyn CorpusFacts>`. Without an index they still work from
 //! the rule's own text (operator meanings, the fields this rule uses), and with one they put
 //! the corpus figures first. Every count is a number of distinct rules in the index.
 
@@ -80,11 +80,11 @@ pub trait CorpusFacts: Send + Sync + std::fmt::Debug {
     /// has few distinct values (event ids, logon types); empty otherwise.
     fn common_values(&self, context: &RuleContext<'_>, field: &str) -> Vec<(String, u32)>;
 
-    /// Every technique id in the index with its name, for completion.
+    /// Lists every technique id in the index with its name, for completion.
     fn techniques(&self) -> Vec<(String, Option<String>)>;
 }
 
-/// [`CorpusFacts`] answered from a corpus index and the field taxonomy.
+/// [`CorpusFacts`] read from a corpus index and the field taxonomy.
 #[derive(Debug)]
 pub struct IndexFacts {
     index: IndexHandle,
@@ -142,7 +142,7 @@ impl IndexFacts {
         }
     }
 
-    /// The index key of a field: its canonical concept, or the name as written.
+    /// Returns the index key of a field: its canonical concept, or the name as written.
     fn concept_key<'t>(&'t self, context: &RuleContext<'_>, field: &'t str) -> &'t str {
         let field_context = FieldContext::from_sources(context.vendor, context.data_sources);
         self.taxonomy.concept_or_written(field, &field_context)
@@ -353,7 +353,7 @@ impl IndexFacts {
         ranked
     }
 
-    /// The vendor's name for a concept: the most written name in the index that is one of the
+    /// Picks the vendor's name for a concept: the most written name in the index that is one of the
     /// concept's aliases in the vendor's field system, else the most written name, else the
     /// concept itself.
     fn written_name(&self, concept: &str, system: FieldSystem) -> String {

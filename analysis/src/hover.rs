@@ -2,8 +2,8 @@
 //! the cursor, and the meaning of a Sigma modifier or a KQL or SPL operator.
 //!
 //! Targets come from the Rule IR ranges (fields, values, techniques), so every front end gets
-//! hover for free; modifiers and operators are read from the text around the cursor, so they
-//! hover also while the rule is half-typed. Figures come first, then the explanation, and the
+//! hover without extra code. Modifiers and operators are read from the text around the cursor,
+//! so they have a hover even while the rule is half-typed. Figures come first, then the explanation, and the
 //! text stays short: an editor shows it in a small popup.
 
 use crate::facts::{CorpusFacts, FieldFacts, IndicatorFacts, RuleContext};
@@ -460,7 +460,7 @@ fn push_counted_list(out: &mut String, label: &str, items: &[(String, u32)]) {
     let _ = writeln!(out, "{label}: {}\n", shown.join(", "));
 }
 
-/// The hover for a Sigma modifier, or a KQL or SPL operator, under the cursor.
+/// Builds the hover for a Sigma modifier, or a KQL or SPL operator, under the cursor.
 fn operator_hover(
     format: Format,
     parsed: &rulelens_syntax::ParsedFile,
@@ -471,7 +471,7 @@ fn operator_hover(
     let before = text.get(..range.start()).unwrap_or_default();
     let languages: Vec<Language> = parsed.documents.iter().map(|d| d.rule.language).collect();
     // FIXME: in Sentinel and Splunk YAML every word of the file is looked up, also outside
-    // the query; the query's range is not in the IR yet.
+    // the query, because the query's range is not in the IR yet.
     let is_kql =
         matches!(format, Format::Kql | Format::SentinelYaml) || languages.contains(&Language::Kql);
     let is_spl =
@@ -510,7 +510,7 @@ fn lookup(table: &'static [(&'static str, &'static str)], word: &str) -> Option<
         .map(|(_, meaning)| *meaning)
 }
 
-/// The operator-like word around `offset`: letters, digits, `_`, and the `!`, `=` and `~`
+/// Finds the operator-like word around `offset`: letters, digits, `_`, and the `!`, `=` and `~`
 /// that KQL operators are spelt with.
 fn word_at(text: &str, offset: usize) -> Option<(TextRange, &str)> {
     let is_word = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '!' | '=' | '~');

@@ -9,7 +9,7 @@ use crate::lints::FileInput;
 use rulelens_syntax::sigma::{Detection, ReferenceKind, SigmaDocument};
 use rulelens_syntax::{TextEdit, TextRange, Tree};
 
-/// What a symbol is, for the editor's outline icon.
+/// The kind of a symbol, for the editor's outline icon.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SymbolKind {
     /// A whole rule (one YAML document).
@@ -43,7 +43,7 @@ pub struct Fold {
     pub end_line: u32,
 }
 
-/// The outline: per Sigma document, the rule with its selections and conditions.
+/// Builds the outline: per Sigma document, the rule with its selections and conditions.
 pub fn document_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
     sigma_documents(input)
         .map(|document| {
@@ -87,8 +87,8 @@ pub fn document_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
         .collect()
 }
 
-/// The selections a condition name or pattern at `offset` refers to; on a selection's own
-/// name, that selection.
+/// Finds the selections that the condition name or pattern at `offset` refers to. On a
+/// selection's own name, returns that selection.
 pub fn definition(input: &FileInput<'_>, offset: usize) -> Vec<TextRange> {
     for document in sigma_documents(input) {
         let Some(detection) = &document.detection else {
@@ -117,7 +117,7 @@ pub fn definition(input: &FileInput<'_>, offset: usize) -> Vec<TextRange> {
     Vec::new()
 }
 
-/// Every place in the condition that refers to the selection at `offset` (by name, by
+/// Finds every place in the condition that refers to the selection at `offset` (by name, by
 /// pattern, or through `them`), and its definition when `include_declaration` is set.
 pub fn references(
     input: &FileInput<'_>,
@@ -141,7 +141,7 @@ pub fn references(
     found
 }
 
-/// The range of the selection name that a rename at `offset` would change.
+/// Returns the range of the selection name that a rename at `offset` would change.
 pub fn prepare_rename(input: &FileInput<'_>, offset: usize) -> Option<TextRange> {
     let (document, detection, index) = selection_at(input, offset)?;
     let selection = detection.selections.get(index)?;
@@ -157,7 +157,7 @@ pub fn prepare_rename(input: &FileInput<'_>, offset: usize) -> Option<TextRange>
         .map(|reference| reference.range)
 }
 
-/// The edits that rename the selection at `offset` and every condition name that refers to
+/// Builds the edits that rename the selection at `offset` and every condition name that refers to
 /// it. Fails, with a message for the user, when the new name is not a valid selection name,
 /// is taken, or would change what a `name*` pattern or `them` selects.
 pub fn rename(
@@ -244,7 +244,7 @@ fn validate_selection_name(
     Ok(())
 }
 
-/// Whether a condition pattern with `*` wildcards matches `name` in full.
+/// Checks whether a condition pattern with `*` wildcards matches `name` in full.
 fn glob_matches(pattern: &str, name: &str) -> bool {
     let mut parts = pattern.split('*');
     let Some(first) = parts.next() else {
@@ -266,7 +266,7 @@ fn glob_matches(pattern: &str, name: &str) -> bool {
     rest.ends_with(last)
 }
 
-/// The Sigma document, its detection and the index of the selection at `offset`: under a
+/// Finds the Sigma document, its detection and the index of the selection at `offset`: under a
 /// selection's name, or under a plain name in a condition.
 fn selection_at<'a>(
     input: &'a FileInput<'_>,

@@ -2,13 +2,13 @@
 //! also when the query is embedded in a Sentinel `query:` or a Splunk `search:` YAML scalar.
 //!
 //! The tokens come from a lexer, not from the parsers, so that a half-typed query is still
-//! coloured. Each token is a byte range in the file and never spans a line break; the rest of
+//! coloured. Each token is a byte range in the file and never spans a line break. The rest of
 //! the YAML or TOML is left to the editor's own grammar.
 
 use rulelens_syntax::embed::{yaml_scalar, EmbeddedText};
 use rulelens_syntax::{Format, TextRange};
 
-/// What a token is, in the order of the server's token legend.
+/// The kind of a token, in the order of the server's token legend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TokenKind {
     Keyword,
@@ -120,7 +120,7 @@ const SPL_KEYWORDS: &[&str] = &[
 /// Sigma condition keywords.
 const SIGMA_CONDITION_KEYWORDS: &[&str] = &["and", "or", "not", "of", "them", "all", "any", "1"];
 
-/// The tokens of a file of `format`, sorted by position.
+/// Lexes a file of `format` into tokens sorted by position.
 pub fn semantic_tokens(format: Option<Format>, text: &str) -> Vec<Token> {
     let mut tokens = Vec::new();
     match format {
@@ -161,7 +161,7 @@ fn lex_embedded(embedded: &EmbeddedText, lexer: Lexer, tokens: &mut Vec<Token>) 
     });
 }
 
-/// The offset of the first character of the value of a top-level `key:`.
+/// Finds the offset of the first character of the value of a top-level `key:`.
 fn top_level_scalar_start(text: &str, key: &str) -> Option<usize> {
     let mut line_start = 0;
     for line in text.split_inclusive('\n') {
@@ -261,7 +261,7 @@ fn sigma_line_tokens(line: &str, line_start: usize, tokens: &mut Vec<Token>) {
     }
 }
 
-/// The words of a Sigma condition with their byte offsets: runs of non-space characters,
+/// Splits a Sigma condition into words with their byte offsets: runs of non-space characters,
 /// with parentheses and `|` as words of their own.
 fn words(text: &str) -> Vec<(usize, &str)> {
     let mut found = Vec::new();
@@ -320,7 +320,7 @@ impl<'a> Scanner<'a> {
         self.position = self.text.len();
     }
 
-    /// Advances while `accept` holds and returns the skipped text.
+    /// Advances while `accept` is true and returns the skipped text.
     fn take_while(&mut self, accept: impl Fn(char) -> bool) -> &'a str {
         let rest = self.rest();
         let length = rest.find(|c: char| !accept(c)).unwrap_or(rest.len());

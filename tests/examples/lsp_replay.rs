@@ -1,9 +1,9 @@
 //! Replays typing into `rulelens server` over stdio and prints latency figures.
 //!
-//! Starts the server with the debounce set to 0, opens a real corpus rule, then replays 1,000
-//! hovers on a field, then 1,000 incremental edits (typing and deleting characters in a value,
-//! with a half-typed line every tenth edit), each time waiting for the `publishDiagnostics` of
-//! the new version. Prints the time from `initialize` to the first diagnostics, p50/p95/p99/max of
+//! Starts the server with the debounce set to 0 and opens a real corpus rule. It then sends
+//! 1,000 hovers on a field and 1,000 incremental edits: typing and deleting characters in a
+//! value, with a half-typed line every tenth edit. After each edit it waits for the
+//! `publishDiagnostics` of the new version. Prints the time from `initialize` to the first diagnostics, p50/p95/p99/max of
 //! didChange to publishDiagnostics and of hover, and the server's peak resident memory
 //! (`VmHWM` from `/proc/<pid>/status`).
 //!
@@ -72,7 +72,7 @@ fn main() {
         first_hover.get_or_insert(hover);
     }
 
-    // Edit the last line that holds a quoted value: type a character before its closing
+    // Edit the last line that ends in a quoted value: type a character before its closing
     // quote, then delete it again, so the rule stays what it was between pairs of edits.
     let (line, column) = edit_spot(&lines);
     let mut changes = Vec::with_capacity(EDITS);
@@ -132,7 +132,7 @@ fn main() {
     println!("hover text:\n{hover_text}");
 }
 
-/// The last line ending in a quote, and the column of that quote.
+/// Finds the last line ending in a quote, and the column of that quote.
 fn edit_spot(lines: &[&str]) -> (usize, usize) {
     lines
         .iter()
@@ -145,7 +145,7 @@ fn edit_spot(lines: &[&str]) -> (usize, usize) {
         .expect("the rule has a line ending in a quoted value")
 }
 
-/// The line and column of the first `Field|modifier:` key.
+/// Finds the line and column of the first `Field|modifier:` key.
 fn field_spot(lines: &[&str]) -> (usize, usize) {
     lines
         .iter()

@@ -20,7 +20,8 @@ fn start() -> LspClient {
     client
 }
 
-/// The zero-based line and column of the first `needle` in `text` (ASCII before it).
+/// Returns the zero-based line and column of the first `needle` in `text`, for ASCII text
+/// before it.
 fn position_of(text: &str, needle: &str) -> Value {
     let offset = text.find(needle).expect("needle in text");
     let line = text[..offset].matches('\n').count();

@@ -1,4 +1,4 @@
-//! `rulelens server` keeps answering through panics, drops stale results, serves pull
+//! `rulelens server` keeps responding through panics, drops stale results, serves pull
 //! diagnostics, honours cancellation, and exits cleanly.
 
 use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
@@ -145,9 +145,9 @@ fn cancelled_request_gets_cancel_error() {
     let text = std::fs::read_to_string(&path).expect("read the corpus rule");
     let uri = file_uri(&path);
     open(&mut client, &uri, "yaml", &text);
-    // Cancel a hover before the server reads it: the server answers it with the LSP
-    // RequestCancelled code, or with its result when it already finished; either way it
-    // answers, and later requests still work.
+    // Cancel a hover before the server reads it. The response is the LSP RequestCancelled
+    // error, or the result when the hover had already finished. Either way a response comes,
+    // and later requests still work.
     let id = client.send_request(
         "textDocument/hover",
         json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 0 } }),

@@ -35,7 +35,8 @@ fn open_rule(utf8: bool, resolve: bool) -> (LspClient, String, String) {
     (client, uri, text)
 }
 
-/// The zero-based line and UTF-16 column of the first `needle` in `text` (ASCII lines only).
+/// Returns the zero-based line and UTF-16 column of the first `needle` in `text`, for ASCII
+/// lines only.
 fn position_of(text: &str, needle: &str) -> Value {
     let offset = text.find(needle).expect("needle in rule text");
     let line = text[..offset].matches('\n').count();
@@ -258,8 +259,8 @@ fn code_action_fix_and_suppress_resolve() {
     client.diagnostics(&uri, 1);
 
     // A diagnostic as the server sends it, with its fix in `data`.
-    // FIXME: no lint on this branch reports a fix yet, so the test builds the diagnostic the
-    // client would send back; once a corpus lint with a fix lands, use the published one.
+    // FIXME: no registered lint reports a fix yet, so the test builds the diagnostic that the
+    // client would send back. Once a corpus lint with a fix lands, use the published one.
     let at = position_of(&text, "        Image|endswith");
     let line = at["line"].as_u64().unwrap_or_default();
     let range = json!({ "start": { "line": line, "character": 8 },

@@ -35,7 +35,7 @@ pub struct Backend {
 
 impl Backend {
     /// `rulelens/testPanic`, registered only with test hooks on: panics inside the request
-    /// isolation, so a test can check that the server answers the next request.
+    /// isolation, so a test can check that the server still responds to the next request.
     pub async fn test_panic(&self) -> Result<()> {
         self.shared
             .isolated("rulelens/testPanic", |_| -> () {
@@ -48,8 +48,8 @@ impl Backend {
         scheduler::schedule(&self.shared, uri, version, delay);
     }
 
-    /// Loads the corpus index named by the settings, off the request loop, and reports a
-    /// failure to the user; hover and completion then work without corpus figures.
+    /// Loads the corpus index named by the settings off the request loop. A failure is shown
+    /// to the user, and hover and completion then work without corpus figures.
     async fn reload_facts(&self) {
         let index_path = self.shared.settings().index_path;
         let loaded = tokio::task::spawn_blocking(move || load_facts(index_path.as_deref())).await;
