@@ -93,7 +93,8 @@ pub struct IndexFacts {
     fields_cache: Mutex<HashMap<String, Vec<(String, u32)>>>,
 }
 
-/// The embedded default index, or an index loaded or combined at run time.
+/// An index kept for the process lifetime (the embedded one, or one loaded once per
+/// configuration), or one owned by these facts.
 #[derive(Debug)]
 enum IndexHandle {
     Embedded(&'static Index),
@@ -113,13 +114,11 @@ impl IndexFacts {
         Ok(IndexFacts::new(IndexHandle::Embedded(index)))
     }
 
-    /// Facts from the default index combined with the index file at `extra`.
-    pub fn with_extra(extra: &std::path::Path) -> Result<IndexFacts, String> {
-        let default = rulelens_corpus::default_index().map_err(|error| error.to_string())?;
-        let loaded = Index::load(extra).map_err(|error| error.to_string())?;
-        let combined = rulelens_corpus::combine_indexes(&[default, &loaded])
-            .map_err(|error| error.to_string())?;
-        Ok(IndexFacts::new(IndexHandle::Owned(Arc::new(combined))))
+    /// Facts from the index a lint configuration selects (see [`crate::corpus::index_for`]),
+    /// so that hover and the corpus lints read the same index.
+    pub fn for_config(config: &crate::config::Config) -> Result<IndexFacts, String> {
+        let index = crate::corpus::index_for(config)?;
+        Ok(IndexFacts::new(IndexHandle::Embedded(index)))
     }
 
     /// Facts from an index built or loaded by the caller.

@@ -6,7 +6,9 @@
 pub mod actions;
 pub mod completion;
 pub mod config;
+pub mod corpus;
 pub mod facts;
+pub mod fixes;
 pub mod hover;
 pub mod inspect;
 pub mod lints;

@@ -96,6 +96,14 @@ impl Settings {
                 Err(message) => tracing::warn!("ignored lint settings: {message}"),
             }
         }
+        // `indexPath` is one more extra index, read by the corpus lints and by hover alike.
+        if let Some(path) = &self.index_path {
+            if !self.config.index.extra.contains(path) {
+                let mut config = (*self.config).clone();
+                config.index.extra.push(path.clone());
+                self.config = Arc::new(config);
+            }
+        }
     }
 }
 

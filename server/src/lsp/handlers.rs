@@ -51,8 +51,8 @@ impl Backend {
     /// Loads the corpus index named by the settings off the request loop. A failure is shown
     /// to the user, and hover and completion then work without corpus figures.
     async fn reload_facts(&self) {
-        let index_path = self.shared.settings().index_path;
-        let loaded = tokio::task::spawn_blocking(move || load_facts(index_path.as_deref())).await;
+        let config = self.shared.settings().config;
+        let loaded = tokio::task::spawn_blocking(move || load_facts(&config)).await;
         let facts = match loaded {
             Ok(Ok(facts)) => Some(facts),
             Ok(Err(message)) => {
@@ -90,17 +90,13 @@ impl Backend {
     }
 }
 
-/// Loads the embedded corpus index, combined with the index file at `extra` when given.
+/// Loads the corpus index that `config` selects: the embedded one, plus its extra indexes.
 fn load_facts(
-    extra: Option<&std::path::Path>,
+    config: &rulelens_analysis::config::Config,
 ) -> std::result::Result<Arc<dyn CorpusFacts>, String> {
     let started = std::time::Instant::now();
-    let facts = match extra {
-        Some(path) => IndexFacts::with_extra(path)
-            .map_err(|error| format!("cannot load the index {}: {error}", path.display()))?,
-        None => IndexFacts::embedded()
-            .map_err(|error| format!("cannot load the embedded index: {error}"))?,
-    };
+    let facts = IndexFacts::for_config(config)
+        .map_err(|error| format!("cannot load the corpus index: {error}"))?;
     tracing::info!(
         elapsed_ms = started.elapsed().as_millis() as u64,
         "corpus index loaded"
@@ -291,13 +287,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let previous_index = self.shared.settings().index_path;
+        let previous_index = self.shared.settings().config.index.clone();
         self.shared
             .settings
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .update(&params.settings);
-        if self.shared.settings().index_path != previous_index {
+        if self.shared.settings().config.index != previous_index {
             self.reload_facts().await;
         }
         tracing::info!(settings = ?self.shared.settings(), "configuration changed");
