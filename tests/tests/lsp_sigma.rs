@@ -143,17 +143,7 @@ fn sigma_rule_open_hover_complete_edit_shutdown() {
 #[test]
 fn hover_reads_figures_from_index() {
     // An index of the corpus's Sigma network-connection rules, given as the extra index.
-    let scratch = rulelens_e2e::scratch("lsp-index");
-    let index = scratch.join("network.rlidx");
-    let folder = corpus().join("sigma/SigmaHQ+sigma/rules/windows/network_connection");
-    let built = rulelens_e2e::run(&[
-        "index",
-        "build",
-        folder.to_str().expect("utf-8 corpus path"),
-        "--out",
-        index.to_str().expect("utf-8 scratch path"),
-    ]);
-    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    let index = network_connection_index("lsp-index");
 
     let path = corpus().join(RULE);
     let text = std::fs::read_to_string(&path).expect("read the corpus rule");
@@ -194,6 +184,133 @@ fn hover_reads_figures_from_index() {
         markdown.starts_with("**DestinationPort** eq `3389`\n\nCorpus reach: **"),
         "{markdown}"
     );
+}
+
+/// Builds an index of the corpus's Sigma network-connection rules in a scratch folder.
+fn network_connection_index(name: &str) -> std::path::PathBuf {
+    let scratch = rulelens_e2e::scratch(name);
+    let index = scratch.join("network.rlidx");
+    let folder = corpus().join("sigma/SigmaHQ+sigma/rules/windows/network_connection");
+    let built = rulelens_e2e::run(&[
+        "index",
+        "build",
+        folder.to_str().expect("utf-8 corpus path"),
+        "--out",
+        index.to_str().expect("utf-8 scratch path"),
+    ]);
+    assert_eq!(built.code, Some(0), "{}", built.stderr);
+    index
+}
+
+/// Applies LSP text edits to ASCII `text`, last edit first.
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap_or_default() as usize;
+        let column = position["character"].as_u64().unwrap_or_default() as usize;
+        let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        line_start + column
+    };
+    let mut ranges: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|edit| {
+            (
+                offset(&edit["range"]["start"]),
+                offset(&edit["range"]["end"]),
+                edit["newText"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    ranges.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+    let mut result = text.to_owned();
+    for (start, end, new_text) in ranges {
+        result.replace_range(start..end, new_text);
+    }
+    result
+}
+
+#[test]
+fn corpus_fix_applies_and_clears_finding() {
+    let index = network_connection_index("lsp-fix");
+    let path = corpus()
+        .join("sigma/SigmaHQ+sigma/rules/windows/network_connection/net_connection_win_rdp_reverse_tunnel.yml");
+    let text = std::fs::read_to_string(&path).expect("read the corpus rule");
+    let mut client = LspClient::start(rulelens_binary(), &[]);
+    client.request_ok(
+        "initialize",
+        initialize_params(
+            false,
+            false,
+            true,
+            json!({ "indexPath": index, "debounceMs": 0 }),
+        ),
+    );
+    client.notify("initialized", json!({}));
+    let uri = file_uri(&path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
+    );
+    let diagnostics = client.diagnostics(&uri, 1);
+    let finding = diagnostics
+        .iter()
+        .find(|d| d["code"] == "corpus/missing-common-exclusion")
+        .cloned()
+        .unwrap_or_else(|| panic!("no missing-exclusion finding in {diagnostics:?}"));
+    let message = finding["message"].as_str().unwrap_or_default();
+    assert!(message.contains("`SourcePort` eq `53`"), "{message}");
+    assert_eq!(
+        finding["data"]["explain"],
+        "rulelens explain corpus/missing-common-exclusion"
+    );
+
+    let actions = client.request_ok(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": finding["range"],
+                "context": { "diagnostics": [finding] } }),
+    );
+    let actions = actions.as_array().cloned().unwrap_or_default();
+    let fix = actions
+        .iter()
+        .find(|action| {
+            !action["title"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("Suppress")
+        })
+        .cloned()
+        .unwrap_or_else(|| panic!("no fix action in {actions:?}"));
+    let resolved = client.request_ok("codeAction/resolve", fix);
+    let edits = resolved["edit"]["changes"][&uri]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(!edits.is_empty(), "{resolved}");
+
+    let fixed = apply_edits(&text, &edits);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": fixed }] }),
+    );
+    let after = client.diagnostics(&uri, 2);
+    let still_missing = after.iter().any(|d| {
+        d["code"] == "corpus/missing-common-exclusion"
+            && d["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("`SourcePort` eq `53`")
+    });
+    assert!(!still_missing, "fix left the finding:\n{fixed}\n{after:?}");
+    let syntax_errors: Vec<&Value> = after
+        .iter()
+        .filter(|d| {
+            d["code"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("syntax/")
+        })
+        .collect();
+    assert!(syntax_errors.is_empty(), "{syntax_errors:?}");
 }
 
 #[test]
@@ -258,9 +375,9 @@ fn code_action_fix_and_suppress_resolve() {
     let (mut client, uri, text) = open_rule(true, true);
     client.diagnostics(&uri, 1);
 
-    // A diagnostic as the server sends it, with its fix in `data`.
-    // FIXME: no registered lint reports a fix yet, so the test builds the diagnostic that the
-    // client would send back. Once a corpus lint with a fix lands, use the published one.
+    // A diagnostic in the form the server sends, with its fix in `data`, built here so that the
+    // resolve and staleness checks do not depend on corpus figures. The test
+    // `corpus_fix_applies_and_clears_finding` covers a published one.
     let at = position_of(&text, "        Image|endswith");
     let line = at["line"].as_u64().unwrap_or_default();
     let range = json!({ "start": { "line": line, "character": 8 },
