@@ -8,8 +8,9 @@
 //! (`VmHWM` from `/proc/<pid>/status`).
 //!
 //! Run: `cargo run --release -p rulelens-e2e --example lsp_replay [RULE_PATH_IN_CORPUS]
-//! [INDEX_FILE]`. With an index file the server loads it beside the embedded index, as the
-//! `indexPath` setting does, so the memory figure includes it.
+//! [INDEX_FILE]`. With an index file the server loads it in place of the embedded index
+//! (`indexPath` with `replace-default`), the way it loads the embedded one, so the latency and
+//! memory figures include a full index.
 //! The figures are for the machine it runs on; nothing here asserts a target.
 
 use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
@@ -45,7 +46,11 @@ fn main() {
             false,
             false,
             false,
-            json!({ "debounceMs": 0, "indexPath": index_path }),
+            json!({
+                "debounceMs": 0,
+                "indexPath": index_path,
+                "index": { "replace-default": index_path.is_some() }
+            }),
         ),
     );
     let initialized = started.elapsed();
