@@ -314,6 +314,78 @@ fn corpus_fix_applies_and_clears_finding() {
 }
 
 #[test]
+fn private_range_fixes_apply_in_turn() {
+    let path = corpus()
+        .join("sigma/SigmaHQ+sigma/rules/windows/network_connection/net_connection_win_python.yml");
+    let mut text = std::fs::read_to_string(&path).expect("read the corpus rule");
+    let mut client = LspClient::start(rulelens_binary(), &[]);
+    client.request_ok(
+        "initialize",
+        initialize_params(false, false, false, json!({ "debounceMs": 0 })),
+    );
+    client.notify("initialized", json!({}));
+    let uri = file_uri(&path);
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
+    );
+    let lint = "corpus/partial-private-range-exclusion";
+    let mut diagnostics = client.diagnostics(&uri, 1);
+    let count = |diagnostics: &[Value]| diagnostics.iter().filter(|d| d["code"] == lint).count();
+    assert_eq!(count(&diagnostics), 2, "{diagnostics:?}");
+
+    // Both findings' fixes rewrite the condition, so they cannot be applied as one action:
+    // each is applied in turn, against fresh diagnostics.
+    for version in 2..=3 {
+        let finding = diagnostics
+            .iter()
+            .find(|d| d["code"] == lint)
+            .cloned()
+            .expect("a private-range finding is left");
+        let actions = client.request_ok(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": finding["range"],
+                    "context": { "diagnostics": [finding] } }),
+        );
+        let actions = actions.as_array().cloned().unwrap_or_default();
+        let titles: Vec<&str> = actions.iter().filter_map(|a| a["title"].as_str()).collect();
+        assert_eq!(
+            titles,
+            vec![
+                "Add all missing private ranges",
+                "Suppress corpus/partial-private-range-exclusion here, with a reason"
+            ]
+        );
+        let edits = actions[0]["edit"]["changes"][&uri]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        text = apply_edits(&text, &edits);
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version },
+                    "contentChanges": [{ "text": text }] }),
+        );
+        diagnostics = client.diagnostics(&uri, version);
+        assert_eq!(
+            count(&diagnostics),
+            3 - version as usize,
+            "{text}\n{diagnostics:?}"
+        );
+    }
+    let syntax_errors = diagnostics
+        .iter()
+        .filter(|d| {
+            d["code"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with("syntax/")
+        })
+        .count();
+    assert_eq!(syntax_errors, 0, "{diagnostics:?}");
+}
+
+#[test]
 fn sigma_navigation_symbols_definition_rename() {
     let (mut client, uri, text) = open_rule(false, false);
     client.diagnostics(&uri, 1);
