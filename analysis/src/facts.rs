@@ -91,6 +91,9 @@ pub struct IndexFacts {
     taxonomy: &'static Taxonomy,
     /// Ranked completion fields per (vendor, data sources), computed on first use.
     fields_cache: Mutex<HashMap<String, Vec<(String, u32)>>>,
+    /// Field figures per (vendor, data sources, field), computed on first use: a field's
+    /// statistics visit every indicator on it, and a hover asks for the same field often.
+    field_cache: Mutex<HashMap<String, Option<FieldFacts>>>,
 }
 
 /// An index kept for the process lifetime (the embedded one, or one loaded once per
@@ -131,6 +134,7 @@ impl IndexFacts {
             index,
             taxonomy: Taxonomy::builtin(),
             fields_cache: Mutex::new(HashMap::new()),
+            field_cache: Mutex::new(HashMap::new()),
         }
     }
 
@@ -181,45 +185,30 @@ fn vendor_of(system: FieldSystem) -> Vendor {
     }
 }
 
+/// A cache key for a question asked in `context`.
+fn context_key(context: &RuleContext<'_>, extra: &str) -> String {
+    let sources: Vec<String> = context
+        .data_sources
+        .iter()
+        .map(|source| format!("{:?}={}", source.kind, source.value))
+        .collect();
+    format!("{:?}|{}|{extra}", context.vendor, sources.join(","))
+}
+
 impl CorpusFacts for IndexFacts {
     fn field(&self, context: &RuleContext<'_>, field: &str) -> Option<FieldFacts> {
-        let field_context = FieldContext::from_sources(context.vendor, context.data_sources);
-        let concept = self.taxonomy.concept(field, &field_context);
-        let key = self.concept_key(context, field);
-        let stats = self.index().field_stats(key, HOVER_LIST_LIMIT)?;
-        let mut aliases: Vec<(Vendor, Vec<String>)> = Vec::new();
-        if let Some(concept) = concept {
-            for alias in self.taxonomy.aliases(concept) {
-                let vendor = vendor_of(alias.system);
-                match aliases.iter_mut().find(|(known, _)| *known == vendor) {
-                    Some((_, names)) if !names.contains(&alias.field) => {
-                        names.push(alias.field.clone())
-                    }
-                    Some(_) => {}
-                    None => aliases.push((vendor, vec![alias.field.clone()])),
-                }
+        // The techniques are not part of the key: the field figures do not depend on them.
+        let key = context_key(context, field);
+        if let Ok(cache) = self.field_cache.lock() {
+            if let Some(cached) = cache.get(&key) {
+                return cached.clone();
             }
         }
-        let values = |list: &[rulelens_corpus::index::IndicatorCount]| {
-            list.iter()
-                .map(|count| (count.value.clone(), count.rules))
-                .collect()
-        };
-        Some(FieldFacts {
-            concept: concept.map(|id| self.taxonomy.concept_name(id).to_owned()),
-            aliases,
-            rules_per_vendor: per_vendor(&stats.rules),
-            // FIXME: the index has no field-to-rules lookup, so the count of rules under the
-            // rule's techniques that use this field is not computed.
-            rules_under_techniques: None,
-            operators: stats
-                .operators
-                .iter()
-                .map(|(op, count)| (op.name().to_owned(), *count))
-                .collect(),
-            top_values: values(&stats.top_values),
-            exclusions: values(&stats.exclusions),
-        })
+        let facts = self.compute_field(context, field);
+        if let Ok(mut cache) = self.field_cache.lock() {
+            cache.insert(key, facts.clone());
+        }
+        facts
     }
 
     fn indicator(
@@ -256,16 +245,7 @@ impl CorpusFacts for IndexFacts {
     }
 
     fn fields(&self, context: &RuleContext<'_>) -> Vec<(String, u32)> {
-        let key = format!(
-            "{:?}|{}",
-            context.vendor,
-            context
-                .data_sources
-                .iter()
-                .map(|source| format!("{:?}={}", source.kind, source.value))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
+        let key = context_key(context, "");
         if let Ok(cache) = self.fields_cache.lock() {
             if let Some(fields) = cache.get(&key) {
                 return fields.clone();
@@ -310,6 +290,46 @@ impl CorpusFacts for IndexFacts {
 }
 
 impl IndexFacts {
+    fn compute_field(&self, context: &RuleContext<'_>, field: &str) -> Option<FieldFacts> {
+        let field_context = FieldContext::from_sources(context.vendor, context.data_sources);
+        let concept = self.taxonomy.concept(field, &field_context);
+        let key = self.concept_key(context, field);
+        let stats = self.index().field_stats(key, HOVER_LIST_LIMIT)?;
+        let mut aliases: Vec<(Vendor, Vec<String>)> = Vec::new();
+        if let Some(concept) = concept {
+            for alias in self.taxonomy.aliases(concept) {
+                let vendor = vendor_of(alias.system);
+                match aliases.iter_mut().find(|(known, _)| *known == vendor) {
+                    Some((_, names)) if !names.contains(&alias.field) => {
+                        names.push(alias.field.clone())
+                    }
+                    Some(_) => {}
+                    None => aliases.push((vendor, vec![alias.field.clone()])),
+                }
+            }
+        }
+        let values = |list: &[rulelens_corpus::index::IndicatorCount]| {
+            list.iter()
+                .map(|count| (count.value.clone(), count.rules))
+                .collect()
+        };
+        Some(FieldFacts {
+            concept: concept.map(|id| self.taxonomy.concept_name(id).to_owned()),
+            aliases,
+            rules_per_vendor: per_vendor(&stats.rules),
+            // FIXME: the index has no field-to-rules lookup, so the count of rules under the
+            // rule's techniques that use this field is not computed.
+            rules_under_techniques: None,
+            operators: stats
+                .operators
+                .iter()
+                .map(|(op, count)| (op.name().to_owned(), *count))
+                .collect(),
+            top_values: values(&stats.top_values),
+            exclusions: values(&stats.exclusions),
+        })
+    }
+
     /// Field names of rules of the context's vendor that read one of its data sources, ranked
     /// by the number of such rules that check the field. Each concept is offered under the
     /// name the vendor writes most.
