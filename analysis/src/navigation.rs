@@ -6,6 +6,7 @@
 //! folding ranges are zero-based line numbers.
 
 use crate::lints::FileInput;
+use crate::semantic_tokens::{kql_identifiers, KqlQuery};
 use rulelens_syntax::sigma::{Detection, ReferenceKind, SigmaDocument};
 use rulelens_syntax::{TextEdit, TextRange, Tree};
 
@@ -43,8 +44,68 @@ pub struct Fold {
     pub end_line: u32,
 }
 
-/// Builds the outline: per Sigma document, the rule with its selections and conditions.
+/// Builds the outline: per Sigma document, the rule with its selections and conditions, and
+/// the `let` bindings of a KQL query.
 pub fn document_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
+    let mut symbols = sigma_symbols(input);
+    symbols.extend(kql_let_symbols(input));
+    symbols
+}
+
+/// Lists one symbol per KQL `let`, from the name to the `;` that ends the statement.
+fn kql_let_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
+    let Some(query) = KqlQuery::of_file(input.parsed.format, input.text) else {
+        return Vec::new();
+    };
+    kql_identifiers(&query.text)
+        .into_iter()
+        .filter(|(_, is_binding)| *is_binding)
+        .filter_map(|(range, _)| {
+            let name = query.text.get(range.as_range())?.to_owned();
+            let statement_end = query
+                .text
+                .get(range.end()..)
+                .and_then(|rest| rest.find(';'))
+                .map_or(query.text.len(), |end| range.end() + end + 1);
+            let name_range = query.file_range(range);
+            Some(Symbol {
+                name,
+                kind: SymbolKind::Binding,
+                range: name_range
+                    .cover(query.file_range(TextRange::new(range.start(), statement_end))),
+                name_range,
+                children: Vec::new(),
+            })
+        })
+        .collect()
+}
+
+/// A KQL identifier as a file range, its name, and whether it is a `let` binding.
+type KqlIdentifier = (TextRange, String, bool);
+
+/// Finds the name of the KQL identifier at `offset`, and every identifier of the query.
+fn kql_name_at(input: &FileInput<'_>, offset: usize) -> Option<(String, Vec<KqlIdentifier>)> {
+    let query = KqlQuery::of_file(input.parsed.format, input.text)?;
+    let query_offset = query.query_offset(offset)?;
+    let identifiers: Vec<KqlIdentifier> = kql_identifiers(&query.text)
+        .into_iter()
+        .filter_map(|(range, is_binding)| {
+            let name = query.text.get(range.as_range())?.to_owned();
+            Some((range, name, is_binding))
+        })
+        .collect();
+    let name = identifiers
+        .iter()
+        .find(|(range, _, _)| range.contains_inclusive(query_offset))
+        .map(|(_, name, _)| name.clone())?;
+    let in_file = identifiers
+        .into_iter()
+        .map(|(range, name, is_binding)| (query.file_range(range), name, is_binding))
+        .collect();
+    Some((name, in_file))
+}
+
+fn sigma_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
     sigma_documents(input)
         .map(|document| {
             let mut children = Vec::new();
@@ -114,18 +175,29 @@ pub fn definition(input: &FileInput<'_>, offset: usize) -> Vec<TextRange> {
             return vec![selection.name_range];
         }
     }
-    Vec::new()
+    // A KQL name goes to the last `let` of it before the cursor, or the first one after.
+    let Some((name, identifiers)) = kql_name_at(input, offset) else {
+        return Vec::new();
+    };
+    let bindings: Vec<TextRange> = identifiers
+        .into_iter()
+        .filter(|(_, other, is_binding)| *is_binding && *other == name)
+        .map(|(range, _, _)| range)
+        .collect();
+    let before = bindings.iter().rev().find(|range| range.start() <= offset);
+    before.or(bindings.first()).copied().into_iter().collect()
 }
 
 /// Finds every place in the condition that refers to the selection at `offset` (by name, by
-/// pattern, or through `them`), and its definition when `include_declaration` is set.
+/// pattern, or through `them`), and its definition when `include_declaration` is set. In KQL,
+/// finds the uses of the `let` name at `offset`.
 pub fn references(
     input: &FileInput<'_>,
     offset: usize,
     include_declaration: bool,
 ) -> Vec<TextRange> {
     let Some((document, detection, index)) = selection_at(input, offset) else {
-        return Vec::new();
+        return kql_references(input, offset, include_declaration);
     };
     let mut found: Vec<TextRange> = document
         .references
@@ -139,6 +211,30 @@ pub fn references(
         }
     }
     found
+}
+
+/// Every use of the KQL `let` name at `offset`, with its bindings when
+/// `include_declaration` is set. Names without a `let` in the query (columns, tables) have
+/// no references here.
+fn kql_references(
+    input: &FileInput<'_>,
+    offset: usize,
+    include_declaration: bool,
+) -> Vec<TextRange> {
+    let Some((name, identifiers)) = kql_name_at(input, offset) else {
+        return Vec::new();
+    };
+    let bound = identifiers
+        .iter()
+        .any(|(_, other, is_binding)| *is_binding && *other == name);
+    if !bound {
+        return Vec::new();
+    }
+    identifiers
+        .into_iter()
+        .filter(|(_, other, is_binding)| *other == name && (include_declaration || !is_binding))
+        .map(|(range, _, _)| range)
+        .collect()
 }
 
 /// Returns the range of the selection name that a rename at `offset` would change.
@@ -489,6 +585,76 @@ condition: selection_a and 1 of selection_* and not filter\n";
             rename(input, offset, "filter_main")
         });
         assert_eq!(filter.map(|edits| edits.len()), Ok(2));
+    }
+
+    /// Runs `provider` on a KQL file at the `nth` occurrence of `needle`.
+    fn kql_at<T>(
+        text: &str,
+        format: Format,
+        needle: &str,
+        nth: usize,
+        provider: impl FnOnce(&FileInput<'_>, usize) -> T,
+    ) -> T {
+        let parsed = ParsedFile {
+            format: Some(format),
+            ..ParsedFile::default()
+        };
+        let input = FileInput {
+            path: "q",
+            text,
+            parsed: &parsed,
+        };
+        let offset = text
+            .match_indices(needle)
+            .nth(nth)
+            .map(|(offset, _)| offset)
+            .expect("needle in text");
+        provider(&input, offset + 1)
+    }
+
+    const KQL: &str = "let admins = dynamic(['a']); // admins here\nlet window = 1h;\n\
+SigninLogs\n| where TimeGenerated > ago(window) and UserPrincipalName in (admins)\n\
+| where 'admins' != ''\n";
+
+    #[test]
+    fn kql_let_symbols_and_definition() {
+        let symbols = kql_at(KQL, Format::Kql, "admins", 0, |input, _| {
+            document_symbols(input)
+        });
+        let names: Vec<&str> = symbols.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["admins", "window"]);
+        assert_eq!(
+            &KQL[symbols[0].range.as_range()],
+            "admins = dynamic(['a']);"
+        );
+
+        let found = kql_at(KQL, Format::Kql, "admins", 2, definition);
+        assert_eq!(found, vec![TextRange::new(4, 10)]);
+        let uses = kql_at(KQL, Format::Kql, "window", 1, |input, offset| {
+            references(input, offset, true)
+        });
+        assert_eq!(uses.len(), 2);
+        // Strings and comments are not references, and columns have none.
+        let admins = kql_at(KQL, Format::Kql, "admins", 0, |input, offset| {
+            references(input, offset, false)
+        });
+        assert_eq!(admins.len(), 1);
+        let column = kql_at(KQL, Format::Kql, "UserPrincipalName", 0, |input, offset| {
+            references(input, offset, true)
+        });
+        assert!(column.is_empty());
+    }
+
+    #[test]
+    fn sentinel_query_lets_map_to_file() {
+        let text = "id: x\nquery: |\n  let threshold = 5;\n  T | where Count > threshold\n";
+        let found = kql_at(text, Format::SentinelYaml, "threshold", 1, definition);
+        assert_eq!(texts_in(text, &found), vec!["threshold"]);
+        assert_eq!(found[0].start(), text.find("threshold").unwrap_or_default());
+    }
+
+    fn texts_in<'t>(text: &'t str, ranges: &[TextRange]) -> Vec<&'t str> {
+        ranges.iter().map(|range| &text[range.as_range()]).collect()
     }
 
     #[test]

@@ -329,6 +329,88 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// The KQL query of a file: the whole text of a `.kql` file, or the `query:` scalar of a
+/// Sentinel rule with its mapping back to file offsets.
+pub(crate) struct KqlQuery {
+    pub text: String,
+    embedded: Option<EmbeddedText>,
+}
+
+impl KqlQuery {
+    pub fn of_file(format: Option<Format>, text: &str) -> Option<KqlQuery> {
+        match format {
+            Some(Format::Kql) => Some(KqlQuery {
+                text: text.to_owned(),
+                embedded: None,
+            }),
+            Some(Format::SentinelYaml) => {
+                let embedded = yaml_scalar(text, top_level_scalar_start(text, "query")?)?;
+                Some(KqlQuery {
+                    text: embedded.text.clone(),
+                    embedded: Some(embedded),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// Maps a range of the query text to the file.
+    pub fn file_range(&self, range: TextRange) -> TextRange {
+        match &self.embedded {
+            Some(embedded) => embedded.file_range(range),
+            None => range,
+        }
+    }
+
+    /// Maps a file offset into the query text, when it lies inside the query.
+    pub fn query_offset(&self, file_offset: usize) -> Option<usize> {
+        let Some(embedded) = &self.embedded else {
+            return Some(file_offset);
+        };
+        // The mapping is monotonic, so a binary search over query offsets finds it.
+        let (mut low, mut high) = (0, embedded.text.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            if embedded.file_offset(middle) < file_offset {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        (embedded.file_offset(low) == file_offset).then_some(low)
+    }
+}
+
+/// Finds the identifiers of a KQL query outside strings and comments, with `let` bindings
+/// marked: `(range, is_let_binding)`.
+pub(crate) fn kql_identifiers(text: &str) -> Vec<(TextRange, bool)> {
+    let mut scanner = Scanner { text, position: 0 };
+    let mut found = Vec::new();
+    let mut after_let = false;
+    while let Some(c) = scanner.peek() {
+        let start = scanner.position;
+        let rest = scanner.rest();
+        if rest.starts_with("//") {
+            scanner.take_while(|c| c != '\n');
+        } else if c == '\'' || c == '"' {
+            scanner.skip_string(c, true);
+        } else if c.is_alphabetic() || c == '_' {
+            let word = scanner.take_while(|c| c.is_alphanumeric() || c == '_');
+            let is_keyword = KQL_KEYWORDS.contains(&word) || KQL_WORD_OPERATORS.contains(&word);
+            if !is_keyword || after_let {
+                found.push((TextRange::new(start, scanner.position), after_let));
+            }
+            after_let = word == "let";
+        } else {
+            scanner.position += c.len_utf8();
+            if !c.is_whitespace() {
+                after_let = false;
+            }
+        }
+    }
+    found
+}
+
 fn is_identifier_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || c == '-'
 }

@@ -115,6 +115,30 @@ fn kql_query_hover_complete_and_type() {
     let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
     assert!(markdown.starts_with("**has_any** (KQL)"), "{hover}");
 
+    let symbols = client.request_ok(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .map(|items| items.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, vec!["MISPFeed", "MD5Regex", "MaliciousMD5"]);
+    let use_site = text
+        .rfind("MaliciousMD5")
+        .expect("the query uses MaliciousMD5");
+    let line = text[..use_site].matches('\n').count();
+    let column = use_site - text[..use_site].rfind('\n').map_or(0, |i| i + 1);
+    let definition = client.request_ok(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri },
+                "position": { "line": line, "character": column + 1 } }),
+    );
+    assert_eq!(
+        definition[0]["range"]["start"],
+        position_of(&text, "MaliciousMD5")
+    );
+
     let version = type_at_end(&mut client, &uri, &text, "| summ", 1);
     let typed = client.diagnostics(&uri, version);
     finding_codes(&typed, lines);
