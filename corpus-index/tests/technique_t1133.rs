@@ -94,5 +94,8 @@ fn t1133_request_method_reach_exceeds_count() {
         let reach = row["corpus_reach"].as_u64().unwrap_or(0);
         assert!(reach > here, "{row}");
     }
-    assert!(!methods.is_empty(), "no request-method indicator under T1133");
+    assert!(
+        !methods.is_empty(),
+        "no request-method indicator under T1133"
+    );
 }

@@ -147,7 +147,9 @@ fn macros_near(path: &Path) -> std::sync::Arc<spl::MacroTable> {
         return Arc::new(spl::MacroTable::new());
     };
     let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut tables = tables
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let table = tables
         .entry(folder.clone())
         // Macro files that cannot be read are skipped; their calls stay opaque.
