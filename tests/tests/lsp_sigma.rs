@@ -634,6 +634,49 @@ fn semantic_tokens_cover_condition() {
 }
 
 #[test]
+fn field_completion_ranked_by_corpus() {
+    let (mut client, uri, text) = open_rule(false, false);
+    client.diagnostics(&uri, 1);
+    let at = position_of(&text, "        DestinationPort: 3389");
+    let line = at["line"].as_u64().unwrap_or_default() + 1;
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "range": { "start": { "line": line, "character": 0 },
+                                                "end": { "line": line, "character": 0 } },
+                                     "text": "        Dest\n" }] }),
+    );
+    client.diagnostics(&uri, 2);
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 12 } }),
+    );
+    let items = completion.as_array().cloned().unwrap_or_default();
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"DestinationIp"), "{labels:?}");
+    assert!(
+        labels.iter().all(|label| label.starts_with("Dest")),
+        "{labels:?}"
+    );
+    // Items come ranked: the sort text follows the corpus rule counts in the details.
+    let counts: Vec<u64> = items
+        .iter()
+        .filter_map(|item| item["detail"].as_str()?.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(counts.len(), items.len(), "{items:?}");
+    let mut sorted = items.clone();
+    sorted.sort_by_key(|item| item["sortText"].as_str().unwrap_or_default().to_owned());
+    let sorted_counts: Vec<u64> = sorted
+        .iter()
+        .filter_map(|item| item["detail"].as_str()?.split(' ').next()?.parse().ok())
+        .collect();
+    assert!(
+        sorted_counts.windows(2).all(|pair| pair[0] >= pair[1]),
+        "{sorted_counts:?}"
+    );
+}
+
+#[test]
 fn explain_command_returns_docs() {
     let (mut client, _, _) = open_rule(false, false);
     let docs = client.request_ok(
