@@ -176,3 +176,50 @@ fn exit_without_open_documents() {
     let status = client.shutdown(Duration::from_secs(10));
     assert_eq!(status.code(), Some(0));
 }
+
+#[test]
+fn configuration_change_reanalyses_and_close_clears() {
+    let mut client = start(&[], false, json!({ "debounceMs": 0 }));
+    let uri = "file:///scratch/config.yml";
+    let rule = "title: t\nlogsource:\n  product: windows\ndetection:\n  sel:\n    A: 1\n  \
+unused:\n    B: 2\n  condition: sel\n";
+    open(&mut client, uri, "yaml", rule);
+    let codes = |diagnostics: &[Value]| -> Vec<String> {
+        diagnostics
+            .iter()
+            .filter_map(|d| d["code"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let first = client.diagnostics(uri, 1);
+    assert!(
+        codes(&first).contains(&"sigma/unused-selection".to_owned()),
+        "{first:?}"
+    );
+
+    // Switching the lint off in the editor settings re-analyses the open document.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": { "rulelens": { "lints": { "sigma/unused-selection": "off" } } } }),
+    );
+    let second = client.diagnostics(uri, 1);
+    assert!(
+        !codes(&second).contains(&"sigma/unused-selection".to_owned()),
+        "{second:?}"
+    );
+
+    // Closing the document clears its diagnostics.
+    client.notify(
+        "textDocument/didClose",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let cleared = client.notification(
+        "textDocument/publishDiagnostics",
+        DEFAULT_TIMEOUT,
+        |params| params["uri"] == uri,
+    );
+    assert_eq!(cleared["diagnostics"], json!([]));
+    assert!(
+        cleared.get("version").is_none_or(Value::is_null),
+        "{cleared}"
+    );
+}
