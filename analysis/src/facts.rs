@@ -1,4 +1,4 @@
-//! What hover and completion ask of the corpus index, as a trait.
+//! The questions hover and completion put to the corpus index, as a trait.
 //!
 //! The providers take an `Option<&dyn CorpusFacts>`. Without an index they still work from
 //! the rule's own text (operator meanings, the fields this rule uses), and with one they put
@@ -92,7 +92,7 @@ pub struct IndexFacts {
     /// Ranked completion fields per (vendor, data sources), computed on first use.
     fields_cache: Mutex<HashMap<String, Vec<(String, u32)>>>,
     /// Field figures per (vendor, data sources, field), computed on first use: a field's
-    /// statistics visit every indicator on it, and a hover asks for the same field often.
+    /// statistics visit every indicator on it, and an editor hovers the same field often.
     field_cache: Mutex<HashMap<String, Option<FieldFacts>>>,
 }
 
@@ -185,7 +185,7 @@ fn vendor_of(system: FieldSystem) -> Vendor {
     }
 }
 
-/// A cache key for a question asked in `context`.
+/// Builds a cache key for a question put in `context`.
 fn context_key(context: &RuleContext<'_>, extra: &str) -> String {
     let sources: Vec<String> = context
         .data_sources

@@ -647,6 +647,7 @@ fn field_completion_ranked_by_corpus() {
                                      "text": "        Dest\n" }] }),
     );
     client.diagnostics(&uri, 2);
+
     let completion = client.request_ok(
         "textDocument/completion",
         json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 12 } }),

@@ -32,7 +32,7 @@ pub const TEST_PANIC_MARKER: &str = "rulelens-test-panic";
 #[derive(Debug)]
 pub struct Analysis {
     pub snapshot: Snapshot,
-    /// `None` when the document holds no rule of a known format.
+    /// `None` when the document contains no rule of a known format.
     pub parsed: Option<ParsedFile>,
     /// The findings in byte offsets, for code actions that combine fixes.
     pub findings: Vec<Diagnostic>,
@@ -124,7 +124,7 @@ pub fn to_lsp_diagnostic(
             let location = match &related.path {
                 None => Location::new(snapshot.uri.clone(), range_of(related.range)),
                 // The server reads no file the client did not send, so it cannot place a byte
-                // range in another file; the location is that file's start.
+                // range in another file. The location is that file's start.
                 Some(path) => Location::new(uri_of_path(path)?, LspRange::default()),
             };
             Some(DiagnosticRelatedInformation {
@@ -175,7 +175,7 @@ fn severity(severity: Severity) -> DiagnosticSeverity {
     }
 }
 
-/// A `file:` URI for a related path; relative corpus paths cannot be made into one.
+/// Makes a `file:` URI for a related path. Relative corpus paths cannot be made into one.
 fn uri_of_path(path: &str) -> Option<Uri> {
     let path = std::path::Path::new(path);
     if path.is_absolute() {

@@ -74,7 +74,7 @@ impl OpenDocument {
     }
 }
 
-/// The path whose extension and text pick the rule format. An editor buffer that was never
+/// Picks the path whose extension and text select the rule format. An editor buffer that was never
 /// saved has an `untitled:` URI with no extension, so the client's language id supplies one.
 fn detection_path(uri: &Uri, language_id: &str) -> PathBuf {
     let uri_path = uri.to_file_path().map_or_else(

@@ -3,8 +3,8 @@
 //! Everything below the server speaks byte offsets into the document text. An LSP position is
 //! a zero-based line and a column counted in the *position encoding* agreed at `initialize`:
 //! UTF-8 code units (bytes) when the client offers `utf-8`, otherwise UTF-16 code units, the
-//! protocol default. Lines end at LF, CRLF or a lone CR, as the LSP specifies; the rope is
-//! built without ropey's Unicode line breaks so that it agrees.
+//! protocol default. Lines end at LF, CRLF or a lone CR, as the LSP specifies, so the rope is
+//! built without ropey's Unicode line breaks.
 //!
 //! Positions from a client can be out of range (a stale request, a buggy client): a line past
 //! the end maps to the end of the text, a column past the line end maps to the line end, and
@@ -15,7 +15,7 @@ use tower_lsp_server::ls_types::{
     ClientCapabilities, Position, PositionEncodingKind, Range as LspRange,
 };
 
-/// What an LSP column counts.
+/// The unit an LSP column counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PositionEncoding {
     Utf8,
@@ -43,7 +43,7 @@ impl PositionEncoding {
     }
 }
 
-/// The byte offset of an LSP position in `rope`, clamped as the module doc describes.
+/// Converts an LSP position in `rope` to a byte offset, clamped as the module doc describes.
 pub fn offset_of(rope: &Rope, position: Position, encoding: PositionEncoding) -> usize {
     let line = position.line as usize;
     if line >= rope.len_lines() {
@@ -73,8 +73,8 @@ pub fn offset_of(rope: &Rope, position: Position, encoding: PositionEncoding) ->
     }
 }
 
-/// The LSP position of byte `offset` in `rope`. An offset past the end is the end; an offset
-/// inside a multi-byte character is the start of that character.
+/// Converts byte `offset` in `rope` to an LSP position. An offset past the end is the end, and
+/// an offset inside a multi-byte character is the start of that character.
 pub fn position_of(rope: &Rope, offset: usize, encoding: PositionEncoding) -> Position {
     let offset = offset.min(rope.len_bytes());
     let line = rope.byte_to_line(offset);
@@ -90,7 +90,7 @@ pub fn position_of(rope: &Rope, offset: usize, encoding: PositionEncoding) -> Po
     Position::new(to_u32(line), to_u32(character))
 }
 
-/// The LSP range of a byte range.
+/// Converts a byte range to an LSP range.
 pub fn range_of(
     rope: &Rope,
     range: rulelens_syntax::TextRange,
@@ -102,7 +102,7 @@ pub fn range_of(
     )
 }
 
-/// The byte range of an LSP range; a reversed range becomes empty at its start.
+/// Converts an LSP range to a byte range. A reversed range becomes empty at its start.
 pub fn text_range_of(
     rope: &Rope,
     range: LspRange,
@@ -113,7 +113,7 @@ pub fn text_range_of(
     rulelens_syntax::TextRange::new(start, end)
 }
 
-/// The text of `line` without its terminator.
+/// Returns the text of `line` without its terminator.
 fn line_content(rope: &Rope, line: usize) -> ropey::RopeSlice<'_> {
     let slice = rope.line(line);
     let mut end = slice.len_chars();

@@ -3,7 +3,7 @@
 //! On open and save the analysis starts at once; on a change it starts after the debounce
 //! (`debounceMs`) unless another change arrives first. Every analysis runs on a blocking
 //! thread, never on the request loop. A result is sent only when its version is still the
-//! document's current version; an older result is dropped, as is a debounce timer that a
+//! document's current version. An older result is dropped, and so is a debounce timer that a
 //! newer change overtook.
 
 use super::state::Shared;

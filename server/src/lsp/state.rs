@@ -19,7 +19,7 @@ use tower_lsp_server::ls_types::Uri;
 use tower_lsp_server::Client;
 use tracing::Instrument;
 
-/// What the client and the server agreed at `initialize`.
+/// The options the client and the server agreed at `initialize`.
 #[derive(Debug, Clone, Copy)]
 pub struct Session {
     pub encoding: PositionEncoding,
@@ -76,7 +76,7 @@ impl Shared {
         }
     }
 
-    /// The lint configuration for a document: the nearest `.rulelens.toml` in its folder or
+    /// Finds the lint configuration for a document: the nearest `.rulelens.toml` in its folder or
     /// above, else the editor settings. An invalid file is logged and the editor settings
     /// apply.
     pub fn config_for(&self, document_path: &Path) -> Arc<Config> {
@@ -162,7 +162,7 @@ impl Shared {
         Some(fresh)
     }
 
-    /// Caches `analysis` unless the cache already holds a newer version.
+    /// Caches `analysis` unless the cache already contains a newer version.
     pub fn store_analysis(&self, analysis: &Arc<Analysis>) {
         let uri = &analysis.snapshot.uri;
         if !self.documents.contains_key(uri) {
@@ -178,7 +178,7 @@ impl Shared {
     }
 
     /// Runs `work` on a blocking thread inside a span named after `method`. A panic in `work`
-    /// is logged and answered with an internal error; the server keeps running.
+    /// is logged and turned into an internal error response, and the server keeps running.
     pub async fn isolated<T, F>(
         self: &Arc<Self>,
         method: &'static str,
