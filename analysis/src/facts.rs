@@ -362,42 +362,70 @@ impl IndexFacts {
                 *per_concept.entry(concept).or_default() += 1;
             }
         }
-        let system = FieldSystem::of_vendor(context.vendor);
+        let field_context = FieldContext::from_sources(context.vendor, context.data_sources);
         let mut ranked: Vec<(String, u32)> = per_concept
             .into_iter()
-            .map(|(concept, count)| (self.written_name(concept, system), count))
+            .map(|(concept, count)| (self.written_name(concept, &field_context), count))
             .collect();
         ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         ranked.dedup_by(|a, b| a.0 == b.0);
         ranked
     }
 
-    /// Picks the vendor's name for a concept: the most written name in the index that is one of the
-    /// concept's aliases in the vendor's field system, else the most written name, else the
-    /// concept itself.
-    fn written_name(&self, concept: &str, system: FieldSystem) -> String {
-        let aliases: Vec<&str> = self
+    /// Picks the vendor's name for a concept. The taxonomy's aliases in the vendor's field
+    /// system come first: one for the rule's own data source, then one valid everywhere, the
+    /// most written in the index when several fit. Without an alias, the most written name
+    /// the taxonomy maps back to the concept, else the concept itself.
+    fn written_name(&self, concept: &str, context: &FieldContext<'_>) -> String {
+        // FIXME: the index counts written names over every vendor, so a Sigma concept can be
+        // offered under another vendor's spelling (`dest_ip` rather than `DestinationIp`).
+        let mut names = self.index().field_written_names(concept);
+        names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        let written = |name: &str| {
+            names
+                .iter()
+                .find(|(written, _)| *written == name)
+                .map_or(0, |(_, count)| *count)
+        };
+        let aliases: Vec<&rulelens_corpus::taxonomy::Alias> = self
             .taxonomy
             .concept_by_name(concept)
             .map(|id| {
                 self.taxonomy
                     .aliases(id)
                     .iter()
-                    .filter(|alias| alias.system == system)
-                    .map(|alias| alias.field.as_str())
+                    .filter(|alias| alias.system == context.system)
                     .collect()
             })
             .unwrap_or_default();
-        let mut names = self.index().field_written_names(concept);
-        names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-        let preferred = names
+        let in_context = |alias: &&rulelens_corpus::taxonomy::Alias| {
+            context
+                .selectors
+                .iter()
+                .any(|selector| alias.context.eq_ignore_ascii_case(selector))
+        };
+        let everywhere = |alias: &&rulelens_corpus::taxonomy::Alias| alias.context == "*";
+        for fits in [
+            &in_context as &dyn Fn(&&rulelens_corpus::taxonomy::Alias) -> bool,
+            &everywhere,
+        ] {
+            let best = aliases
+                .iter()
+                .filter(|alias| fits(alias))
+                .max_by_key(|alias| written(&alias.field));
+            if let Some(alias) = best {
+                return alias.field.clone();
+            }
+        }
+        let maps_back = |name: &str| {
+            self.taxonomy
+                .concept(name, context)
+                .is_some_and(|id| self.taxonomy.concept_name(id) == concept)
+        };
+        names
             .iter()
-            .find(|(name, _)| aliases.contains(name))
-            .or_else(|| names.first())
-            .map(|(name, _)| *name)
-            .or_else(|| aliases.first().copied())
-            .unwrap_or(concept);
-        preferred.to_owned()
+            .find(|(name, _)| maps_back(name))
+            .map_or_else(|| concept.to_owned(), |(name, _)| (*name).to_owned())
     }
 }
 

@@ -669,7 +669,13 @@ product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  c
             "{}",
             info.markdown
         );
-        assert_eq!(check(Format::Kql, "T | where Acc$0ount == 'x'", None), None);
+        // A field is not an operator: it gets the field hover from the KQL front end.
+        let field = check(Format::Kql, "T | where Acc$0ount == 'x'", None).expect("hover");
+        assert!(
+            field.markdown.starts_with("**Account**"),
+            "{}",
+            field.markdown
+        );
     }
 
     #[test]

@@ -217,7 +217,10 @@ fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
                 if slot.titles.len() < 2 {
                     // Titles are decoded only for the few exclusions that need them.
                     let title = title.get_or_insert_with(|| {
-                        index.rule(*peer).map(|info| info.title.to_owned()).unwrap_or_default()
+                        index
+                            .rule(*peer)
+                            .map(|info| info.title.to_owned())
+                            .unwrap_or_default()
                     });
                     if !title.is_empty() {
                         slot.titles.push(title.clone());

@@ -189,7 +189,11 @@ fn pairings(
 ) -> Vec<String> {
     type Key = (usize, IndicatorId, Vec<RuleId>);
     static CACHE: OnceLock<Mutex<HashMap<Key, Vec<String>>>> = OnceLock::new();
-    let key = (corpus.index as *const Index as usize, indicator, technique_rules.to_vec());
+    let key = (
+        corpus.index as *const Index as usize,
+        indicator,
+        technique_rules.to_vec(),
+    );
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return found.clone();
