@@ -229,16 +229,30 @@ fn apply_edits(text: &str, edits: &[Value]) -> String {
     result
 }
 
-/// Corpus rules that had a `corpus/missing-common-exclusion` finding with a fix against the
-/// embedded index when this test was written. The lint's thresholds come from the index, so
-/// the test uses the first of them that still has one.
-const RULES_WITH_EXCLUSION_FINDINGS: &[&str] = &[
-    "windows/image_load/image_load_side_load_vmmap_dbghelp_signed.yml",
-    "windows/image_load/image_load_dll_unsigned_node_load.yml",
-    "windows/image_load/image_load_susp_clickonce_unsigned_module_loaded.yml",
-    "windows/powershell/powershell_classic/posh_pc_download_via_webclient.yml",
-    "windows/network_connection/net_connection_win_rdp_reverse_tunnel.yml",
-];
+/// Lists the Windows Sigma rules of the corpus that `rulelens check` reports `lint` on. The
+/// lint's thresholds come from the index, so the test asks the CLI rather than naming rules.
+fn corpus_rules_with(lint: &str) -> Vec<std::path::PathBuf> {
+    let folder = corpus().join("sigma/SigmaHQ+sigma/rules/windows");
+    let checked = rulelens_e2e::run(&[
+        "check",
+        "--format",
+        "json",
+        folder.to_str().expect("utf-8 corpus path"),
+    ]);
+    let report = checked.json();
+    let mut paths: Vec<std::path::PathBuf> = report["diagnostics"]
+        .as_array()
+        .map(|findings| {
+            findings
+                .iter()
+                .filter(|finding| finding["lint"] == lint)
+                .filter_map(|finding| finding["path"].as_str().map(std::path::PathBuf::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    paths.dedup();
+    paths
+}
 
 #[test]
 fn corpus_fix_applies_and_clears_finding() {
@@ -249,11 +263,15 @@ fn corpus_fix_applies_and_clears_finding() {
     );
     client.notify("initialized", json!({}));
     let lint = "corpus/missing-common-exclusion";
+    let candidates = corpus_rules_with(lint);
+    assert!(
+        !candidates.is_empty(),
+        "rulelens check reports no {lint} on the corpus"
+    );
     let mut opened = None;
-    for (number, rule) in RULES_WITH_EXCLUSION_FINDINGS.iter().enumerate() {
-        let path = corpus().join("sigma/SigmaHQ+sigma/rules").join(rule);
+    for (number, path) in candidates.iter().enumerate() {
         let text = std::fs::read_to_string(&path).expect("read the corpus rule");
-        let uri = file_uri(&path);
+        let uri = file_uri(path);
         client.notify(
             "textDocument/didOpen",
             json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1,
@@ -269,8 +287,8 @@ fn corpus_fix_applies_and_clears_finding() {
             break;
         }
         assert!(
-            number + 1 < RULES_WITH_EXCLUSION_FINDINGS.len(),
-            "none of the rules has a {lint} finding with a fix any more: pick new ones"
+            number + 1 < candidates.len(),
+            "none of {candidates:?} has a {lint} finding with a fix over LSP"
         );
     }
     let (uri, text, finding) = opened.expect("a rule with a fixable finding");

@@ -134,7 +134,9 @@ fn noisy_leaves<'r>(
     }
     // Existence tests alone are how indicator-match and empty-field rules are written; only
     // a branch with at least one widely checked value is reported.
-    let has_value = noisy.iter().any(|(predicate, _, _)| !predicate.op.is_existence());
+    let has_value = noisy
+        .iter()
+        .any(|(predicate, _, _)| !predicate.op.is_existence());
     if !has_value {
         return None;
     }
@@ -164,7 +166,10 @@ fn co_occurrence(index: &Index, indicators: &[IndicatorId]) -> u32 {
 }
 
 /// The concepts the rule excludes specific values on at its top level.
-fn excluded_concepts<'r>(rule: &'r Rule, concepts: &HashMap<*const Predicate, &'r str>) -> HashSet<&'r str> {
+fn excluded_concepts<'r>(
+    rule: &'r Rule,
+    concepts: &HashMap<*const Predicate, &'r str>,
+) -> HashSet<&'r str> {
     let mut excluded = HashSet::new();
     let Some(logic) = &rule.logic else {
         return excluded;
