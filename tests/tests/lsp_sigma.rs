@@ -270,7 +270,7 @@ fn corpus_fix_applies_and_clears_finding() {
     );
     let mut opened = None;
     for (number, path) in candidates.iter().enumerate() {
-        let text = std::fs::read_to_string(&path).expect("read the corpus rule");
+        let text = std::fs::read_to_string(path).expect("read the corpus rule");
         let uri = file_uri(path);
         client.notify(
             "textDocument/didOpen",
