@@ -123,8 +123,7 @@ fn noisy_leaves<'r>(
                     return None;
                 }
                 let concept = concepts.get(&(*predicate as *const Predicate)).copied()?;
-                let indicator = index.indicator(concept, predicate.op, value_of(predicate));
-                let reach = indicator.map_or(0, |id| index.reach_of(id, false).rules.total());
+                let (indicator, reach) = widest_indicator(index, concept, predicate);
                 if !predicate.op.is_existence() && reach < threshold {
                     return None;
                 }
@@ -144,6 +143,28 @@ fn noisy_leaves<'r>(
     // network connection): the branch is noisy only when many rules check them all.
     let ids: Vec<IndicatorId> = noisy.iter().filter_map(|(_, _, id)| *id).collect();
     (co_occurrence(index, &ids) >= threshold).then_some(noisy)
+}
+
+/// The indicator of a predicate and its reach. A case-sensitive test (`==` in KQL) also
+/// counts as the case-folded indicator that case-insensitive rules index, whichever the
+/// corpus checks more often, because both match the same events for the usual spellings.
+fn widest_indicator(
+    index: &Index,
+    concept: &str,
+    predicate: &Predicate,
+) -> (Option<IndicatorId>, u32) {
+    let reach =
+        |id: Option<IndicatorId>| id.map_or(0, |id| index.reach_of(id, false).rules.total());
+    let exact = index.indicator(concept, predicate.op, value_of(predicate));
+    if !predicate.case_sensitive {
+        return (exact, reach(exact));
+    }
+    let folded = index.indicator(concept, predicate.op, &value_of(predicate).to_lowercase());
+    if reach(folded) > reach(exact) {
+        (folded, reach(folded))
+    } else {
+        (exact, reach(exact))
+    }
 }
 
 /// The number of active rules that check every one of `indicators`.
