@@ -67,7 +67,8 @@ pub fn detect_format(path: &Path, text: &str) -> Option<Format> {
     match extension.as_deref() {
         Some("yml" | "yaml") => detect_yaml_format(text),
         Some("toml") => has_top_level_key(text, "[rule]").then_some(Format::ElasticToml),
-        Some("kql" | "kusto" | "csl" | "txt") => Some(Format::Kql),
+        Some("kql" | "kusto" | "csl") => Some(Format::Kql),
+        Some("txt") => looks_like_kql(text).then_some(Format::Kql),
         Some("spl") => Some(Format::Spl),
         _ => None,
     }
@@ -104,6 +105,15 @@ fn top_level_yaml_keys(text: &str) -> Vec<&str> {
             is_key.then_some(key)
         })
         .collect()
+}
+
+/// Whether a `.txt` file holds a KQL query rather than prose (a licence, a note): some line,
+/// after indentation, starts a pipe stage or a `let` statement.
+fn looks_like_kql(text: &str) -> bool {
+    text.lines().any(|line| {
+        let line = line.trim_start();
+        line.starts_with('|') || line.starts_with("let ")
+    })
 }
 
 fn has_top_level_key(text: &str, line_text: &str) -> bool {
@@ -193,6 +203,11 @@ mod tests {
     #[test]
     fn detect_other_extensions() {
         assert_eq!(detect_format(Path::new("a.kql"), ""), Some(Format::Kql));
+        assert_eq!(
+            detect_format(Path::new("q.txt"), "DeviceEvents\n| where x == 1\n"),
+            Some(Format::Kql)
+        );
+        assert_eq!(detect_format(Path::new("LICENSE.txt"), "Apache License\nVersion 2.0\n"), None);
         assert_eq!(detect_format(Path::new("a.SPL"), ""), Some(Format::Spl));
         assert_eq!(
             detect_format(Path::new("a.toml"), "[metadata]\n[rule]\n"),
