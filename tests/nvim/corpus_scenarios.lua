@@ -1,0 +1,108 @@
+-- The corpus lint scenarios, shared by the Sigma and KQL scripts: a noisy indicator used
+-- alone (diagnostic, range and hover figures) and a missing exclusion fixed by its code
+-- action.
+
+local helpers = dofile(os.getenv("RULELENS_NVIM_TESTS") .. "/helpers.lua")
+local expect = helpers.expect
+
+local M = {}
+
+--- Settings that make the small fixtures reach the corpus lints' thresholds.
+M.settings = {
+  thresholds = {
+    ["noisy-indicator-reach"] = 10,
+    ["missing-exclusion-share"] = 0.05,
+    ["min-peers"] = 2,
+  },
+}
+
+local noisy = "corpus/noisy-indicator-alone"
+local missing_exclusion = "corpus/missing-common-exclusion"
+
+-- Returns the text a single-line LSP range covers in a buffer.
+local function range_text(bufnr, range)
+  local line = vim.api.nvim_buf_get_lines(bufnr, range.start.line, range.start.line + 1, false)[1]
+  if range["end"].line ~= range.start.line then
+    return line:sub(range.start.character + 1)
+  end
+  return line:sub(range.start.character + 1, range["end"].character)
+end
+
+--- Opens `fixture`, expects the noisy-indicator diagnostic on the line of `field` with the
+--- range covering `field` or `value`, then hovers `field` and expects reach figures.
+function M.noisy_indicator(fixture, field, value)
+  helpers.run(function()
+    helpers.setup({ settings = M.settings })
+    local bufnr = helpers.open(helpers.fixture(fixture))
+    helpers.client_for(bufnr)
+
+    local diagnostic = helpers.wait_for_lint(bufnr, noisy)
+    local line, column = helpers.find(bufnr, vim.pesc(field))
+    expect(diagnostic.range.start.line == line, "%s on line %d, expected line %d of %s", noisy,
+      diagnostic.range.start.line, line, field)
+    local covered = range_text(bufnr, diagnostic.range)
+    expect(covered:find(field, 1, true) or covered:find(value, 1, true),
+      "%s covers %q, expected the %s predicate", noisy, covered, field)
+    expect(diagnostic.message:find("%d"), "%s message gives no figure: %s", noisy,
+      diagnostic.message)
+
+    local hover = helpers.request(bufnr, "textDocument/hover", {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+      position = { line = line, character = column + 1 },
+    })
+    local text = helpers.hover_text(hover)
+    expect(text:find("%d+"), "the hover on %s gives no figure:\n%s", field, text)
+    expect(text:lower():find("rules"), "the hover on %s does not count rules:\n%s", field, text)
+  end)
+end
+
+-- Returns the first code action that fixes `diagnostic` by adding an exclusion.
+local function exclusion_action(bufnr, diagnostic)
+  local actions = helpers.request(bufnr, "textDocument/codeAction", {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    range = diagnostic.range,
+    context = { diagnostics = { diagnostic }, only = { "quickfix" } },
+  })
+  expect(actions and #actions > 0, "no code action for %s", missing_exclusion)
+  for _, action in ipairs(actions) do
+    if action.title and action.title:lower():find("exclu") then
+      return action
+    end
+  end
+  error("no exclusion code action among: " .. vim.inspect(actions))
+end
+
+--- Opens `fixture`, expects the missing-exclusion diagnostic, applies the exclusion code
+--- action and expects the buffer to change and the finding to go.
+function M.exclusion_fix(fixture)
+  helpers.run(function()
+    helpers.setup({ settings = M.settings })
+    local bufnr = helpers.open(helpers.fixture(fixture))
+    local client = helpers.client_for(bufnr)
+
+    local diagnostic = helpers.wait_for_lint(bufnr, missing_exclusion)
+    local action = exclusion_action(bufnr, diagnostic)
+    if action.edit == nil and action.data ~= nil then
+      action = helpers.request(bufnr, "codeAction/resolve", action)
+    end
+    expect(action.edit ~= nil, "the exclusion action carries no edit: %s", vim.inspect(action))
+
+    local before_text = helpers.buffer_text(bufnr)
+    local before_publishes = #helpers.published
+    vim.lsp.util.apply_workspace_edit(action.edit, client.offset_encoding or "utf-16")
+    local after_text = helpers.buffer_text(bufnr)
+    expect(after_text ~= before_text, "the exclusion action left the buffer unchanged")
+
+    local diagnostics = helpers.wait_for("a publish after the fix", function()
+      return helpers.last_publish(bufnr, before_publishes)
+    end)
+    for _, found in ipairs(diagnostics) do
+      expect(found.code ~= missing_exclusion, "%s is still reported after the fix: %s",
+        missing_exclusion, found.message)
+      expect(not tostring(found.code):find("^syntax/"), "the fixed rule has a syntax error: %s",
+        found.message)
+    end
+  end)
+end
+
+return M
