@@ -51,8 +51,8 @@ function isRuleDocument(document: vscode.TextDocument): boolean {
 }
 
 function clientOptions(): LanguageClientOptions {
-    // Documents opened while they held no rule; they are sent once they do.
-    const held = new Set<string>();
+    // URIs of documents opened without a rule in them, sent to the server once they contain one.
+    const withoutRules = new Set<string>();
     return {
         documentSelector: ['kql', 'spl', 'yaml', 'toml'].flatMap((language) => [
             { scheme: 'file', language },
@@ -63,19 +63,19 @@ function clientOptions(): LanguageClientOptions {
         middleware: {
             didOpen: async (document, next) => {
                 if (!isRuleDocument(document)) {
-                    held.add(document.uri.toString());
+                    withoutRules.add(document.uri.toString());
                     return;
                 }
                 return next(document);
             },
             didChange: async (event, next) => {
                 const key = event.document.uri.toString();
-                if (held.has(key)) {
+                if (withoutRules.has(key)) {
                     if (!isRuleDocument(event.document)) {
                         return;
                     }
                     // The document became a rule: open it with its whole text.
-                    held.delete(key);
+                    withoutRules.delete(key);
                     await client?.sendNotification('textDocument/didOpen', {
                         textDocument: {
                             uri: key,
@@ -89,17 +89,17 @@ function clientOptions(): LanguageClientOptions {
                 return next(event);
             },
             didSave: async (document, next) => {
-                return held.has(document.uri.toString()) ? undefined : next(document);
+                return withoutRules.has(document.uri.toString()) ? undefined : next(document);
             },
             didClose: async (document, next) => {
-                if (held.delete(document.uri.toString())) {
+                if (withoutRules.delete(document.uri.toString())) {
                     return;
                 }
                 return next(document);
             },
             workspace: {
                 configuration: (params, _token, _next) => {
-                    // The server may pull its settings; answer with the same object it is sent.
+                    // The server may request its settings, so reply with the object it is sent.
                     return params.items.map((item) =>
                         item.section === undefined || item.section === SECTION
                             ? serverSettings()
@@ -167,7 +167,7 @@ async function stopServer(): Promise<void> {
         return;
     }
     try {
-        // A server that no longer answers must not block a restart.
+        // A server that no longer responds must not block a restart.
         await stopping.stop(2000);
     } catch (error) {
         output.warn(`the server did not stop cleanly: ${String(error)}`);

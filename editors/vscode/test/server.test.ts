@@ -78,7 +78,7 @@ class Session {
         connection.onNotification(ShowMessageNotification.type, (params) =>
             this.messages.push(params.message),
         );
-        // The server may pull settings; answer as the extension's middleware does.
+        // The server may request settings; reply as the extension middleware does.
         connection.onRequest('workspace/configuration', () => []);
         connection.listen();
     }
@@ -119,7 +119,7 @@ class Session {
         try {
             session.initializeResult = await initialize;
         } catch (error) {
-            // Give stderr a moment to arrive: it says why the server stopped.
+            // Give stderr a moment to arrive, because it explains why the server stopped.
             await new Promise((resolve) => setTimeout(resolve, 200));
             assert.fail(
                 `initialize failed (${String(error)}); server exit code ${child.exitCode}, ` +
@@ -261,8 +261,8 @@ test('settings of the wrong type leave the server working', async () => {
     const session = await Session.start({ 'debounce-ms': 'fast', thresholds: 'many' });
     const { uri } = await session.open('unused_suppression.yml', 'yaml');
     await session.waitForPublish(uri, withLint(UNUSED), 0, UNUSED);
-    const told = [...session.messages, session.stderr].join('\n');
-    assert.match(told, /debounce-ms/, 'no message names the wrong debounce-ms setting');
+    const output = [...session.messages, session.stderr].join('\n');
+    assert.match(output, /debounce-ms/, 'no message names the wrong debounce-ms setting');
     assert.equal(await session.shutdown(), 0);
 });
 
