@@ -15,7 +15,6 @@ return {
     if not require("rulelens.detect").buffer_rule_format(bufnr) then
       return
     end
-    local root = vim.fs.root(bufnr, { ".rulelens.toml", ".git" })
-    on_dir(root or vim.fs.dirname(vim.api.nvim_buf_get_name(bufnr)))
+    on_dir(require("rulelens").root_dir(bufnr))
   end,
 }

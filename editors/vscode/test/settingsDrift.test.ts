@@ -1,8 +1,8 @@
 // Checks that the settings in package.json, the extension's mapping to server keys and the
 // keys the server reads agree. The server's keys are read from its Rust source: the serde
 // structs of `.rulelens.toml` in analysis/src/config.rs, and the keys the language server
-// looks up with `.get("...")` in server/src/lsp/config.rs. When either side changes, this test fails
-// and names the key.
+// looks up with `.get("...")` in server/src/lsp/config.rs. When either side changes, this
+// test fails and names the key.
 
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

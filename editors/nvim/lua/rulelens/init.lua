@@ -307,11 +307,13 @@ local function show_report(technique, lines)
   pcall(vim.api.nvim_buf_set_name, bufnr, "rulelens://report/" .. technique)
   vim.api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
   vim.bo[bufnr].modifiable = false
-  vim.bo[bufnr].filetype = "markdown"
+  if (lines[1] or ""):match("^#") then
+    vim.bo[bufnr].filetype = "markdown"
+  end
   return bufnr
 end
 
---- Runs `rulelens report TECHNIQUE --format markdown` and shows its output in a split.
+--- Runs `rulelens report TECHNIQUE` and shows its output in a split.
 --- Calls `on_done(bufnr)` with the report buffer, or `on_done(nil, message)` on failure.
 function M.run_report(technique, on_done)
   on_done = on_done or function() end
@@ -322,7 +324,7 @@ function M.run_report(technique, on_done)
     return
   end
 
-  local command = { M.server_cmd()[1], "report", technique, "--format", "markdown" }
+  local command = { M.server_cmd()[1], "report", technique }
   local stdout, stderr = {}, {}
   local function collect(into)
     return function(_, data)
