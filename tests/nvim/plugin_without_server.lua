@@ -40,6 +40,24 @@ helpers.run(function()
   expect(wrong_type, "a settings option of the wrong type is not reported")
   expect(type(rulelens.options.settings) == "table", "settings did not fall back to a table")
 
+  local kept, problems = rulelens.validate_settings({
+    lints = { ["corpus/noisy-indicator-alone"] = "error", ["x/y"] = 3 },
+    thresholds = { ["noisy-indicator-reach"] = "many", ["min-peers"] = 2 },
+    ["debounce-ms"] = 40,
+    debounce = 10,
+  })
+  expect(vim.deep_equal(kept, {
+    lints = { ["corpus/noisy-indicator-alone"] = "error" },
+    thresholds = { ["min-peers"] = 2 },
+    ["debounce-ms"] = 40,
+  }), "validated settings: %s", vim.inspect(kept))
+  local joined = table.concat(problems, "\n")
+  expect(#problems == 3, "expected 3 settings problems:\n%s", joined)
+  expect(joined:find('"thresholds.noisy-indicator-reach" is a string, expected a number', 1, true),
+    "the wrong threshold type is not named:\n%s", joined)
+  expect(joined:find('unknown setting "debounce"', 1, true), "the unknown key is not named")
+  expect(joined:find('lints["x/y"] is a number', 1, true), "the wrong lint level is not named")
+
   local kql = helpers.open(helpers.fixture("iis_get_alone.kql"))
   expect(vim.bo[kql].filetype == "kql", "a .kql file has filetype %q", vim.bo[kql].filetype)
   local spl = helpers.open(helpers.fixture("search.spl"))

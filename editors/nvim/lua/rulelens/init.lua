@@ -38,8 +38,10 @@ M.options = vim.deepcopy(M.defaults)
 
 -- Client ids by root folder, for Neovim 0.7 where `vim.lsp.start` does not exist.
 local clients_by_root = {}
--- Executables already reported missing, so that each is reported once per session.
+-- Missing executables and settings problems already reported, so each is reported once
+-- until the next restart.
 local reported_missing = {}
+local reported_settings = {}
 
 local function notify(message, level)
   vim.notify("rulelens: " .. message, level or vim.log.levels.INFO)
@@ -89,9 +91,69 @@ local function as_json_objects(value)
   return copy
 end
 
---- Returns the settings object sent to the server.
+-- The type of each server setting, by key path; the keys of `.rulelens.toml` plus two of
+-- the server's own.
+local setting_types = {
+  ["lints"] = "table",
+  ["thresholds"] = "table",
+  ["thresholds.noisy-indicator-reach"] = "number",
+  ["thresholds.missing-exclusion-share"] = "number",
+  ["thresholds.min-peers"] = "number",
+  ["thresholds.duplicate-similarity"] = "number",
+  ["index"] = "table",
+  ["index.extra"] = "table",
+  ["index.replace-default"] = "boolean",
+  ["files"] = "table",
+  ["files.include"] = "table",
+  ["files.exclude"] = "table",
+  ["debounce-ms"] = "number",
+  ["log-level"] = "string",
+}
+
+--- Returns a copy of `settings` without the keys that are unknown or of the wrong type, and
+--- a message for each key left out.
+function M.validate_settings(settings)
+  local problems = {}
+  local function check(table_value, prefix)
+    local kept = {}
+    for key, value in pairs(table_value) do
+      local path = prefix and (prefix .. "." .. key) or key
+      local expected = setting_types[path]
+      if prefix == "lints" then
+        if type(value) == "string" then
+          kept[key] = value
+        else
+          table.insert(problems, string.format("lints[%q] is a %s, expected a level", key, type(value)))
+        end
+      elseif expected == nil then
+        table.insert(problems, string.format("unknown setting %q", path))
+      elseif type(value) ~= expected then
+        table.insert(
+          problems,
+          string.format("setting %q is a %s, expected a %s", path, type(value), expected)
+        )
+      elseif expected == "table" and path ~= "index.extra" and not path:match("^files%.") then
+        kept[key] = check(value, path)
+      else
+        kept[key] = value
+      end
+    end
+    return kept
+  end
+  return check(settings, nil), problems
+end
+
+--- Returns the settings object sent to the server, reporting and leaving out wrong keys.
 function M.server_settings()
-  return as_json_objects(M.options.settings or {})
+  local settings, problems = M.validate_settings(M.options.settings or {})
+  for _, problem in ipairs(problems) do
+    -- Each buffer that attaches builds the settings again, so report each problem once.
+    if not reported_settings[problem] then
+      reported_settings[problem] = true
+      notify("ignored " .. problem, vim.log.levels.WARN)
+    end
+  end
+  return as_json_objects(settings)
 end
 
 -- Returns the folder that holds the first root marker above `start`, or nil.
@@ -244,6 +306,7 @@ end
 function M.restart()
   M.stop()
   reported_missing = {}
+  reported_settings = {}
   local attached = 0
   for _, bufnr in ipairs(vim.api.nvim_list_bufs()) do
     if vim.api.nvim_buf_is_loaded(bufnr) and M.attach(bufnr) then
