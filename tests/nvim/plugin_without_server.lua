@@ -5,7 +5,7 @@
 local helpers = dofile(os.getenv("RULELENS_NVIM_TESTS") .. "/helpers.lua")
 local expect = helpers.expect
 
--- Writes an executable shell script that stands in for `rulelens report`.
+-- Writes an executable shell script that replaces `rulelens report` in the test.
 local function write_script(name, body)
   local path = helpers.workdir .. "/" .. name
   local file = assert(io.open(path, "w"))
@@ -40,17 +40,17 @@ helpers.run(function()
   expect(wrong_type, "a settings option of the wrong type is not reported")
   expect(type(rulelens.options.settings) == "table", "settings did not fall back to a table")
 
-  local kept, problems = rulelens.validate_settings({
+  local valid, problems = rulelens.validate_settings({
     lints = { ["corpus/noisy-indicator-alone"] = "error", ["x/y"] = 3 },
     thresholds = { ["noisy-indicator-reach"] = "many", ["min-peers"] = 2 },
     ["debounce-ms"] = 40,
     debounce = 10,
   })
-  expect(vim.deep_equal(kept, {
+  expect(vim.deep_equal(valid, {
     lints = { ["corpus/noisy-indicator-alone"] = "error" },
     thresholds = { ["min-peers"] = 2 },
     ["debounce-ms"] = 40,
-  }), "validated settings: %s", vim.inspect(kept))
+  }), "validated settings: %s", vim.inspect(valid))
   local joined = table.concat(problems, "\n")
   expect(#problems == 3, "expected 3 settings problems:\n%s", joined)
   expect(joined:find('"thresholds.noisy-indicator-reach" is a string, expected a number', 1, true),
@@ -75,7 +75,8 @@ helpers.run(function()
 
   local missing = 0
   for _, note in ipairs(helpers.notifications) do
-    if note.message:find("no-such-rulelens", 1, true) and note.message:find("not found", 1, true) then
+    local text = note.message
+    if text:find("no-such-rulelens", 1, true) and text:find("not found", 1, true) then
       expect(note.level == vim.log.levels.ERROR, "the missing server is not an error")
       missing = missing + 1
     end
@@ -128,7 +129,8 @@ helpers.run(function()
 
   vim.api.nvim_set_current_buf(sigma)
   vim.api.nvim_win_set_cursor(0, { 1, 0 })
-  rulelens.options.server_path = write_script("report-fails", 'echo "unknown technique $2" >&2; exit 3')
+  rulelens.options.server_path =
+    write_script("report-fails", 'echo "unknown technique $2" >&2; exit 3')
   local failed_buffer, message = run_report(rulelens, nil)
   expect(failed_buffer == nil, "a failed report opened a buffer")
   expect(message and message:find("unknown technique T1190", 1, true),

@@ -115,15 +115,16 @@ local setting_types = {
 function M.validate_settings(settings)
   local problems = {}
   local function check(table_value, prefix)
-    local kept = {}
+    local valid = {}
     for key, value in pairs(table_value) do
       local path = prefix and (prefix .. "." .. key) or key
       local expected = setting_types[path]
       if prefix == "lints" then
         if type(value) == "string" then
-          kept[key] = value
+          valid[key] = value
         else
-          table.insert(problems, string.format("lints[%q] is a %s, expected a level", key, type(value)))
+          local message = string.format("lints[%q] is a %s, expected a level", key, type(value))
+          table.insert(problems, message)
         end
       elseif expected == nil then
         table.insert(problems, string.format("unknown setting %q", path))
@@ -133,12 +134,12 @@ function M.validate_settings(settings)
           string.format("setting %q is a %s, expected a %s", path, type(value), expected)
         )
       elseif expected == "table" and path ~= "index.extra" and not path:match("^files%.") then
-        kept[key] = check(value, path)
+        valid[key] = check(value, path)
       else
-        kept[key] = value
+        valid[key] = value
       end
     end
-    return kept
+    return valid
   end
   return check(settings, nil), problems
 end
@@ -434,7 +435,10 @@ function M.report(technique, on_done)
     local normalized = normalize_technique(technique)
     if not normalized then
       notify(
-        string.format("%q is not an ATT&CK technique id: use the form T1059 or T1059.001", technique),
+        string.format(
+          "%q is not an ATT&CK technique id: use the form T1059 or T1059.001",
+          technique
+        ),
         vim.log.levels.ERROR
       )
       return
@@ -526,7 +530,7 @@ local option_types = {
 }
 
 --- Configures the plugin. An unknown option or one of the wrong type is reported and the
---- default kept, so that one typo never stops the other options from applying.
+--- default valid, so that one typo never stops the other options from applying.
 function M.setup(opts)
   local options = vim.deepcopy(M.defaults)
   for key, value in pairs(opts or {}) do
