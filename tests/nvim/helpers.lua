@@ -134,14 +134,30 @@ end
 --- Waits for a publish for `bufnr` after `after` publishes that holds a diagnostic of `lint`,
 --- and returns that diagnostic.
 function M.wait_for_lint(bufnr, lint, after)
-  return M.wait_for("a " .. lint .. " diagnostic", function()
+  local found = vim.wait(M.timeout_ms, function()
     for _, diagnostic in ipairs(M.last_publish(bufnr, after) or {}) do
       if diagnostic.code == lint then
-        return diagnostic
+        return true
       end
     end
-    return nil
-  end)
+    return false
+  end, 20)
+  if not found then
+    local last = M.last_publish(bufnr, after)
+    error(
+      string.format(
+        "timed out waiting for a %s diagnostic; the last publish had [%s]",
+        lint,
+        last and M.codes(last) or "no publish"
+      ),
+      2
+    )
+  end
+  for _, diagnostic in ipairs(M.last_publish(bufnr, after)) do
+    if diagnostic.code == lint then
+      return diagnostic
+    end
+  end
 end
 
 --- Returns the codes of a diagnostics list, joined for messages.

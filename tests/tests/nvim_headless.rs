@@ -2,7 +2,8 @@
 //!
 //! Each Lua script in `tests/nvim/` is one test: it loads `editors/nvim` with `--clean`,
 //! opens fixture copies in a scratch folder and exits with 0 when its expectations hold (see
-//! `tests/nvim/helpers.lua`). The scripts need `nvim` 0.7 or newer on `PATH`, or its path in
+//! `tests/nvim/helpers.lua`). The server is `RULELENS_BIN`, else the `rulelens` binary of
+//! this build profile. The scripts need `nvim` 0.7 or newer on `PATH`, or its path in
 //! `NVIM_BIN`; when it is missing every test here fails with a message saying how to install
 //! it, because a skipped editor test would look like a passing one in CI.
 
@@ -55,8 +56,36 @@ fn scratch_with_fixtures(name: &str) -> PathBuf {
     scratch
 }
 
+/// The `rulelens` binary the plugin starts: `RULELENS_BIN`, else the one this test run builds.
+fn server_binary() -> PathBuf {
+    match std::env::var_os("RULELENS_BIN") {
+        Some(path) => PathBuf::from(path),
+        None => rulelens_e2e::rulelens_binary().to_path_buf(),
+    }
+}
+
+/// Fails at once, rather than after the scripts' timeouts, when the binary cannot serve LSP.
+fn require_server_command(binary: &Path) {
+    let help = Command::new(binary).args(["server", "--help"]).output();
+    let works = help.as_ref().is_ok_and(|output| output.status.success());
+    assert!(
+        works,
+        "`{} server --help` failed, so the language server cannot start: {}",
+        binary.display(),
+        match &help {
+            Ok(output) => String::from_utf8_lossy(&output.stderr).into_owned(),
+            Err(error) => error.to_string(),
+        }
+    );
+}
+
 /// Runs one script in headless Neovim and fails with its output when it does not pass.
-fn run_script(script: &str) {
+/// `needs_server` scripts first check that the binary has the `server` command.
+fn run_script(script: &str, needs_server: bool) {
+    let binary = server_binary();
+    if needs_server {
+        require_server_command(&binary);
+    }
     let nvim = neovim();
     let root = repository_root();
     let tests_dir = root.join("tests/nvim");
@@ -73,7 +102,7 @@ fn run_script(script: &str) {
         .env("RULELENS_NVIM_PLUGIN", root.join("editors/nvim"))
         .env("RULELENS_NVIM_TESTS", &tests_dir)
         .env("RULELENS_NVIM_WORKDIR", &scratch)
-        .env("RULELENS_BIN", rulelens_e2e::rulelens_binary())
+        .env("RULELENS_BIN", &binary)
         .env("XDG_STATE_HOME", state.join("state"))
         .env("XDG_CACHE_HOME", state.join("cache"))
         .env("XDG_DATA_HOME", state.join("data"))
@@ -138,30 +167,30 @@ fn read_lsp_log(state: &Path) -> String {
 
 #[test]
 fn plugin_without_server_reports_and_detects() {
-    run_script("plugin_without_server.lua");
+    run_script("plugin_without_server.lua", false);
 }
 
 #[test]
 fn server_diagnostics_settings_and_restart() {
-    run_script("server_diagnostics.lua");
+    run_script("server_diagnostics.lua", true);
 }
 
 #[test]
 fn corpus_sigma_noisy_indicator_and_hover() {
-    run_script("sigma_noisy_indicator.lua");
+    run_script("sigma_noisy_indicator.lua", true);
 }
 
 #[test]
 fn corpus_sigma_exclusion_code_action() {
-    run_script("sigma_exclusion_fix.lua");
+    run_script("sigma_exclusion_fix.lua", true);
 }
 
 #[test]
 fn corpus_kql_noisy_indicator_and_hover() {
-    run_script("kql_noisy_indicator.lua");
+    run_script("kql_noisy_indicator.lua", true);
 }
 
 #[test]
 fn corpus_kql_exclusion_code_action() {
-    run_script("kql_exclusion_fix.lua");
+    run_script("kql_exclusion_fix.lua", true);
 }
