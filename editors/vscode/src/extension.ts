@@ -31,12 +31,20 @@ function userValue(setting: string): unknown {
     return inspected?.workspaceFolderValue ?? inspected?.workspaceValue ?? inspected?.globalValue;
 }
 
+// The settings problems last shown, so that a settings request from the server does not
+// show the same warnings again.
+let shownProblems = '';
+
 /** Builds the settings object and reports the settings that were left out. */
 function serverSettings(): JsonObject {
     const { settings, problems } = buildServerSettings(userValue);
-    for (const problem of problems) {
-        output.warn(problem);
-        void vscode.window.showWarningMessage(`RuleLens: ${problem}`);
+    const key = problems.join('\n');
+    if (key !== shownProblems) {
+        shownProblems = key;
+        for (const problem of problems) {
+            output.warn(problem);
+            void vscode.window.showWarningMessage(`RuleLens: ${problem}`);
+        }
     }
     return settings;
 }
