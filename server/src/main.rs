@@ -32,6 +32,10 @@ enum Command {
     Inspect(commands::inspect::InspectArgs),
     /// Print the documentation of a lint, or list every lint.
     Explain(commands::explain::ExplainArgs),
+    /// Build, describe and list the corpus index.
+    Index(commands::index::IndexArgs),
+    /// Print the authoring guide for one ATT&CK technique from the corpus index.
+    Report(commands::report::ReportArgs),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +56,8 @@ fn main() -> ExitCode {
         Command::Check(args) => return commands::check::run(args),
         Command::Inspect(args) => commands::inspect::run(args),
         Command::Explain(args) => commands::explain::run(args),
+        Command::Index(args) => commands::index::run(args),
+        Command::Report(args) => commands::report::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ use crate::config::Config;
 use crate::suppression;
 use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 
+mod sigma;
 mod syntax_errors;
 
 /// The documentation and defaults of one lint.
@@ -85,6 +86,58 @@ pub static LINTS: &[Lint] = &[
     Lint {
         info: &syntax_errors::UNUSED_SUPPRESSION,
         check: Check::Parser,
+    },
+    Lint {
+        info: &sigma::yaml_syntax::INFO,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &sigma::invalid_structure::INFO,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &sigma::condition_syntax::INFO,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &sigma::unsupported_aggregation::INFO,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &sigma::missing_required_key::INFO,
+        check: Check::File(sigma::missing_required_key::check),
+    },
+    Lint {
+        info: &sigma::undefined_selection::INFO,
+        check: Check::File(sigma::undefined_selection::check),
+    },
+    Lint {
+        info: &sigma::unused_selection::INFO,
+        check: Check::File(sigma::unused_selection::check),
+    },
+    Lint {
+        info: &sigma::unknown_modifier::INFO,
+        check: Check::File(sigma::unknown_modifier::check),
+    },
+    Lint {
+        info: &sigma::invalid_modifier_combination::INFO,
+        check: Check::File(sigma::invalid_modifier_combination::check),
+    },
+    Lint {
+        info: &sigma::malformed_attack_tag::INFO,
+        check: Check::File(sigma::malformed_attack_tag::check),
+    },
+    Lint {
+        info: &sigma::deprecated_attack_technique::INFO,
+        check: Check::File(sigma::deprecated_attack_technique::check),
+    },
+    Lint {
+        info: &sigma::invalid_id::INFO,
+        check: Check::File(sigma::invalid_id::check),
+    },
+    Lint {
+        info: &sigma::duplicate_id::INFO,
+        check: Check::Workspace(sigma::duplicate_id::check),
     },
 ];
 

@@ -2,4 +2,6 @@
 
 pub mod check;
 pub mod explain;
+pub mod index;
 pub mod inspect;
+pub mod report;

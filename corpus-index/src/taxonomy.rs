@@ -1,0 +1,460 @@
+//! The field taxonomy: vendor field names, in the context of a log source, mapped to canonical
+//! concepts.
+//!
+//! Detection rules name one thing many ways: Sigma `Image`, ECS `process.executable`, Splunk CIM
+//! `process_path` and Defender `DeviceProcessEvents.FolderPath` all hold the path of a process
+//! image. A *concept* is the canonical id for such a thing (the ECS field name where ECS has
+//! one, an `ext:` id where it has none). A *system* is the naming scheme a rule uses, which
+//! follows from its vendor. A *context* is a log source selector that changes what a name
+//! means: a Sigma category, service or product, a CIM dataset, a Sentinel or Defender table,
+//! or a Panther log type.
+//!
+//! The data lives in `data/taxonomy.tsv`, owned and reviewed by the project; its header
+//! explains the columns and the lookup order.
+
+use rulelens_syntax::{DataSource, DataSourceKind, Rule, Vendor};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The taxonomy shipped with RuleLens.
+const BUILTIN_TSV: &str = include_str!("../data/taxonomy.tsv");
+
+/// The naming scheme of a rule's fields, one per vendor.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FieldSystem {
+    Sigma,
+    /// Elastic Common Schema and Elastic integration fields.
+    Ecs,
+    /// Splunk Common Information Model and Splunk built-in fields.
+    Cim,
+    /// Sentinel (ASIM and native tables) and Defender XDR columns.
+    Kql,
+    Panther,
+}
+
+impl FieldSystem {
+    pub const ALL: [FieldSystem; 5] = [
+        FieldSystem::Sigma,
+        FieldSystem::Ecs,
+        FieldSystem::Cim,
+        FieldSystem::Kql,
+        FieldSystem::Panther,
+    ];
+
+    /// The system whose names a rule of `vendor` uses.
+    pub fn of_vendor(vendor: Vendor) -> FieldSystem {
+        match vendor {
+            Vendor::Sigma => FieldSystem::Sigma,
+            Vendor::Elastic => FieldSystem::Ecs,
+            Vendor::Splunk => FieldSystem::Cim,
+            Vendor::Sentinel => FieldSystem::Kql,
+            Vendor::Panther => FieldSystem::Panther,
+        }
+    }
+
+    /// The name used in the `system` column of the data file.
+    pub fn name(self) -> &'static str {
+        match self {
+            FieldSystem::Sigma => "sigma",
+            FieldSystem::Ecs => "ecs",
+            FieldSystem::Cim => "cim",
+            FieldSystem::Kql => "kql",
+            FieldSystem::Panther => "panther",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<FieldSystem> {
+        FieldSystem::ALL
+            .into_iter()
+            .find(|system| system.name() == name)
+    }
+}
+
+/// A canonical concept: an index into the taxonomy's concept table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConceptId(u32);
+
+impl ConceptId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Where a field is used: the naming system and the log source selectors that apply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldContext<'a> {
+    pub system: FieldSystem,
+    /// Selectors in the order they are tried: the most specific first.
+    pub selectors: Vec<&'a str>,
+}
+
+impl<'a> FieldContext<'a> {
+    /// The context of the fields of `rule`: its vendor's system, and its data sources ordered
+    /// from the most specific (a Sigma category, a table, a data model) to the least.
+    pub fn of_rule(rule: &'a Rule) -> FieldContext<'a> {
+        FieldContext::from_sources(rule.format.vendor(), &rule.data_sources)
+    }
+
+    /// The context for a rule of `vendor` reading `data_sources`.
+    pub fn from_sources(vendor: Vendor, data_sources: &'a [DataSource]) -> FieldContext<'a> {
+        let mut ordered: Vec<&'a DataSource> = data_sources.iter().collect();
+        ordered.sort_by_key(|source| selector_rank(source.kind));
+        let mut selectors = Vec::new();
+        for source in ordered {
+            push_selector(&mut selectors, &source.value);
+        }
+        FieldContext {
+            system: FieldSystem::of_vendor(vendor),
+            selectors,
+        }
+    }
+
+    /// A context with no log source, for names looked up on their own.
+    pub fn bare(system: FieldSystem) -> FieldContext<'static> {
+        FieldContext {
+            system,
+            selectors: Vec::new(),
+        }
+    }
+
+    /// The same context with a field's own data model (`Endpoint.Processes`) tried first.
+    pub fn with_data_model(&self, data_model: Option<&'a str>) -> FieldContext<'a> {
+        let mut selectors = Vec::new();
+        if let Some(data_model) = data_model {
+            push_selector(&mut selectors, data_model);
+        }
+        selectors.extend(self.selectors.iter().copied());
+        FieldContext {
+            system: self.system,
+            selectors,
+        }
+    }
+}
+
+/// Adds a selector, and for a dotted CIM data model (`Endpoint.Processes`) also its dataset
+/// (`Processes`), which is how the data file names CIM contexts.
+fn push_selector<'a>(selectors: &mut Vec<&'a str>, value: &'a str) {
+    selectors.push(value);
+    if let Some((_, dataset)) = value.rsplit_once('.') {
+        if !dataset.is_empty() {
+            selectors.push(dataset);
+        }
+    }
+}
+
+/// Lower ranks are tried first: a Sigma category says more about a field than its product.
+fn selector_rank(kind: DataSourceKind) -> u8 {
+    match kind {
+        DataSourceKind::SigmaCategory | DataSourceKind::DataModel | DataSourceKind::Table => 0,
+        DataSourceKind::SigmaService | DataSourceKind::LogType | DataSourceKind::Sourcetype => 1,
+        DataSourceKind::SigmaProduct | DataSourceKind::IndexPattern => 2,
+        DataSourceKind::SplunkIndex | DataSourceKind::Source => 3,
+    }
+}
+
+/// The key of one mapping: system, lower-cased context (`*` for any), lower-cased field name.
+type MappingKey = (FieldSystem, String, String);
+
+/// One written alias of a concept, for listings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alias {
+    pub system: FieldSystem,
+    /// `*` or the context the name is valid in.
+    pub context: String,
+    pub field: String,
+}
+
+/// The field taxonomy: concepts and the vendor names that map to them.
+#[derive(Debug)]
+pub struct Taxonomy {
+    concepts: Vec<String>,
+    concept_ids: HashMap<String, ConceptId>,
+    aliases: Vec<Vec<Alias>>,
+    mappings: HashMap<MappingKey, ConceptId>,
+    /// Lower-cased names listed for exactly one concept across all systems; `None` marks a name
+    /// listed for several.
+    global: HashMap<String, Option<ConceptId>>,
+}
+
+/// A line of the taxonomy file that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("taxonomy line {line}: {message}")]
+pub struct TaxonomyError {
+    pub line: usize,
+    pub message: String,
+}
+
+impl Taxonomy {
+    /// The taxonomy shipped with RuleLens, read once.
+    pub fn builtin() -> &'static Taxonomy {
+        static BUILTIN: OnceLock<Taxonomy> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            // The shipped file is checked by a unit test, so an error here means the binary
+            // was built from a broken checkout; an empty taxonomy keeps the tool usable.
+            Taxonomy::parse(BUILTIN_TSV).unwrap_or_else(|_| Taxonomy::empty())
+        })
+    }
+
+    fn empty() -> Taxonomy {
+        Taxonomy {
+            concepts: Vec::new(),
+            concept_ids: HashMap::new(),
+            aliases: Vec::new(),
+            mappings: HashMap::new(),
+            global: HashMap::new(),
+        }
+    }
+
+    /// Reads a taxonomy in the `data/taxonomy.tsv` format. A name listed twice for the same
+    /// system and context with different concepts is an error, because the lookup would
+    /// depend on line order.
+    pub fn parse(text: &str) -> Result<Taxonomy, TaxonomyError> {
+        let mut taxonomy = Taxonomy::empty();
+        for (index, line) in text.lines().enumerate() {
+            let line_number = index + 1;
+            if line.trim().is_empty() || line.starts_with('#') || line.starts_with("concept\t") {
+                continue;
+            }
+            taxonomy.add_line(line).map_err(|message| TaxonomyError {
+                line: line_number,
+                message,
+            })?;
+        }
+        Ok(taxonomy)
+    }
+
+    fn add_line(&mut self, line: &str) -> Result<(), String> {
+        let columns: Vec<&str> = line.split('\t').collect();
+        let [concept, system, context, fields] = columns[..] else {
+            return Err(format!(
+                "expected 4 tab-separated columns, found {}",
+                columns.len()
+            ));
+        };
+        let system = FieldSystem::from_name(system).ok_or_else(|| {
+            format!("unknown system `{system}`: use sigma, ecs, cim, kql or panther")
+        })?;
+        if concept.is_empty() || context.is_empty() {
+            return Err("empty concept or context column".to_owned());
+        }
+        let id = self.intern_concept(concept);
+        for field in fields.split('|').filter(|field| !field.is_empty()) {
+            let key = (system, context.to_lowercase(), field.to_lowercase());
+            if let Some(existing) = self.mappings.insert(key, id) {
+                if existing != id {
+                    return Err(format!(
+                        "`{field}` in context `{context}` is already mapped to `{}`",
+                        self.concept_name(existing)
+                    ));
+                }
+            }
+            self.note_global(field, id);
+            if let Some(aliases) = self.aliases.get_mut(id.index()) {
+                aliases.push(Alias {
+                    system,
+                    context: context.to_owned(),
+                    field: field.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn intern_concept(&mut self, concept: &str) -> ConceptId {
+        if let Some(id) = self.concept_ids.get(concept) {
+            return *id;
+        }
+        let id = ConceptId(u32::try_from(self.concepts.len()).unwrap_or(u32::MAX));
+        self.concepts.push(concept.to_owned());
+        self.aliases.push(Vec::new());
+        self.concept_ids.insert(concept.to_owned(), id);
+        // A concept id is also a name for itself, so ECS names written in any rule resolve.
+        self.note_global(concept, id);
+        id
+    }
+
+    fn note_global(&mut self, field: &str, id: ConceptId) {
+        let entry = self.global.entry(field.to_lowercase()).or_insert(Some(id));
+        if *entry != Some(id) {
+            *entry = None;
+        }
+    }
+
+    /// Maps `field` as written in `context` to its concept, or `None` when the taxonomy does
+    /// not know the name (the caller then keeps the written name).
+    ///
+    /// Lookup order: the context's selectors in order, then the system's `*` rows, then any
+    /// name listed for exactly one concept in any system, or equal to a concept id.
+    pub fn concept(&self, field: &str, context: &FieldContext<'_>) -> Option<ConceptId> {
+        let field_key = field.to_lowercase();
+        let mut key = (context.system, String::new(), field_key);
+        for selector in &context.selectors {
+            key.1 = selector.to_lowercase();
+            if let Some(id) = self.mappings.get(&key) {
+                return Some(*id);
+            }
+        }
+        key.1 = "*".to_owned();
+        if let Some(id) = self.mappings.get(&key) {
+            return Some(*id);
+        }
+        self.global.get(&key.2).copied().flatten()
+    }
+
+    /// The concept id of `field` in `context`, or the field name as written when unmapped.
+    pub fn concept_or_written<'t>(&'t self, field: &'t str, context: &FieldContext<'_>) -> &'t str {
+        match self.concept(field, context) {
+            Some(id) => self.concept_name(id),
+            None => field,
+        }
+    }
+
+    /// The canonical name of a concept.
+    pub fn concept_name(&self, id: ConceptId) -> &str {
+        self.concepts.get(id.index()).map_or("", String::as_str)
+    }
+
+    /// Looks a concept up by its canonical name.
+    pub fn concept_by_name(&self, name: &str) -> Option<ConceptId> {
+        self.concept_ids.get(name).copied()
+    }
+
+    /// Every alias listed for a concept, in file order.
+    pub fn aliases(&self, id: ConceptId) -> &[Alias] {
+        self.aliases.get(id.index()).map_or(&[], Vec::as_slice)
+    }
+
+    /// All concepts, in file order.
+    pub fn concepts(&self) -> impl Iterator<Item = ConceptId> + '_ {
+        (0..self.concepts.len()).map(|index| ConceptId(u32::try_from(index).unwrap_or(u32::MAX)))
+    }
+
+    /// Whether `field` is a name the taxonomy lists anywhere (or a concept id itself).
+    pub fn knows_name(&self, field: &str) -> bool {
+        self.global.contains_key(&field.to_lowercase())
+    }
+}
+
+impl fmt::Display for FieldSystem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rulelens_syntax::TextRange;
+
+    fn source(kind: DataSourceKind, value: &str) -> DataSource {
+        DataSource {
+            kind,
+            value: value.to_owned(),
+            range: TextRange::default(),
+        }
+    }
+
+    fn concept_of(vendor: Vendor, sources: &[DataSource], field: &str) -> Option<String> {
+        let taxonomy = Taxonomy::builtin();
+        let context = FieldContext::from_sources(vendor, sources);
+        taxonomy
+            .concept(field, &context)
+            .map(|id| taxonomy.concept_name(id).to_owned())
+    }
+
+    #[test]
+    fn builtin_taxonomy_parses() {
+        let parsed = Taxonomy::parse(BUILTIN_TSV);
+        assert!(parsed.is_ok(), "{:?}", parsed.err());
+        let taxonomy = parsed.unwrap_or_else(|_| Taxonomy::empty());
+        assert!(taxonomy.concepts().count() > 250);
+    }
+
+    #[test]
+    fn process_image_names_share_concept() {
+        let process_creation = [
+            source(DataSourceKind::SigmaProduct, "windows"),
+            source(DataSourceKind::SigmaCategory, "process_creation"),
+        ];
+        let expected = Some("process.executable".to_owned());
+        assert_eq!(
+            concept_of(Vendor::Sigma, &process_creation, "Image"),
+            expected
+        );
+        assert_eq!(
+            concept_of(Vendor::Elastic, &[], "process.executable"),
+            expected
+        );
+        assert_eq!(concept_of(Vendor::Splunk, &[], "process_path"), expected);
+        let defender = [source(DataSourceKind::Table, "DeviceProcessEvents")];
+        assert_eq!(
+            concept_of(Vendor::Sentinel, &defender, "FolderPath"),
+            expected
+        );
+    }
+
+    #[test]
+    fn source_address_names_share_concept() {
+        let expected = Some("source.ip".to_owned());
+        assert_eq!(concept_of(Vendor::Splunk, &[], "src_ip"), expected);
+        assert_eq!(concept_of(Vendor::Splunk, &[], "src"), expected);
+        assert_eq!(concept_of(Vendor::Sigma, &[], "SourceIp"), expected);
+        assert_eq!(concept_of(Vendor::Elastic, &[], "source.ip"), expected);
+        assert_eq!(concept_of(Vendor::Sentinel, &[], "SrcIpAddr"), expected);
+    }
+
+    #[test]
+    fn table_context_changes_meaning() {
+        let file_events = [source(DataSourceKind::Table, "DeviceFileEvents")];
+        assert_eq!(
+            concept_of(Vendor::Sentinel, &file_events, "FolderPath"),
+            Some("file.path".to_owned())
+        );
+        let processes = [source(DataSourceKind::DataModel, "Endpoint.Processes")];
+        assert_eq!(
+            concept_of(Vendor::Splunk, &processes, "dest"),
+            Some("host.name".to_owned())
+        );
+        assert_eq!(
+            concept_of(Vendor::Splunk, &[], "dest"),
+            Some("destination.ip".to_owned())
+        );
+    }
+
+    #[test]
+    fn field_lookup_ignores_case() {
+        assert_eq!(
+            concept_of(Vendor::Sigma, &[], "commandline"),
+            Some("process.command_line".to_owned())
+        );
+    }
+
+    #[test]
+    fn unknown_field_keeps_written_name() {
+        let taxonomy = Taxonomy::builtin();
+        let context = FieldContext::bare(FieldSystem::Sigma);
+        assert_eq!(taxonomy.concept("NoSuchField42", &context), None);
+        assert_eq!(
+            taxonomy.concept_or_written("NoSuchField42", &context),
+            "NoSuchField42"
+        );
+    }
+
+    #[test]
+    fn ecs_name_resolves_in_other_systems() {
+        assert_eq!(
+            concept_of(Vendor::Sigma, &[], "source.ip"),
+            Some("source.ip".to_owned())
+        );
+    }
+
+    #[test]
+    fn conflicting_line_is_rejected() {
+        let text = "a\tsigma\t*\tX\nb\tsigma\t*\tx\n";
+        let error = Taxonomy::parse(text).err();
+        assert_eq!(error.as_ref().map(|e| e.line), Some(2));
+        let bad_system = Taxonomy::parse("a\tnope\t*\tX\n").err();
+        assert_eq!(bad_system.map(|e| e.line), Some(1));
+    }
+}
