@@ -14,7 +14,7 @@ import {
     TransportKind,
 } from 'vscode-languageclient/node';
 import { showTechniqueReport } from './report';
-import { ruleFormat } from './ruleDetection';
+import { RuleDocumentFilter, ruleFormat } from './ruleDetection';
 import { resolveServer } from './serverPath';
 import { buildServerSettings, JsonObject } from './settings';
 import { StatusItem } from './status';
@@ -59,8 +59,7 @@ function isRuleDocument(document: vscode.TextDocument): boolean {
 }
 
 function clientOptions(): LanguageClientOptions {
-    // URIs of documents opened without a rule in them, sent to the server once they contain one.
-    const withoutRules = new Set<string>();
+    const filter = new RuleDocumentFilter();
     return {
         documentSelector: ['kql', 'spl', 'yaml', 'toml'].flatMap((language) => [
             { scheme: 'file', language },
@@ -70,40 +69,40 @@ function clientOptions(): LanguageClientOptions {
         initializationOptions: serverSettings(),
         middleware: {
             didOpen: async (document, next) => {
-                if (!isRuleDocument(document)) {
-                    withoutRules.add(document.uri.toString());
-                    return;
+                if (filter.opened(document.uri.toString(), isRuleDocument(document)) === 'send') {
+                    return next(document);
                 }
-                return next(document);
             },
             didChange: async (event, next) => {
-                const key = event.document.uri.toString();
-                if (withoutRules.has(key)) {
-                    if (!isRuleDocument(event.document)) {
-                        return;
-                    }
-                    // The document became a rule: open it with its whole text.
-                    withoutRules.delete(key);
+                const document = event.document;
+                const forwarding = filter.changed(
+                    document.uri.toString(),
+                    isRuleDocument(document),
+                );
+                if (forwarding === 'send') {
+                    return next(event);
+                }
+                if (forwarding === 'open') {
+                    // The document became a rule: open it on the server with its whole text.
                     await client?.sendNotification('textDocument/didOpen', {
                         textDocument: {
-                            uri: key,
-                            languageId: event.document.languageId,
-                            version: event.document.version,
-                            text: event.document.getText(),
+                            uri: document.uri.toString(),
+                            languageId: document.languageId,
+                            version: document.version,
+                            text: document.getText(),
                         },
                     });
-                    return;
                 }
-                return next(event);
             },
             didSave: async (document, next) => {
-                return withoutRules.has(document.uri.toString()) ? undefined : next(document);
+                if (filter.saved(document.uri.toString()) === 'send') {
+                    return next(document);
+                }
             },
             didClose: async (document, next) => {
-                if (withoutRules.delete(document.uri.toString())) {
-                    return;
+                if (filter.closed(document.uri.toString()) === 'send') {
+                    return next(document);
                 }
-                return next(document);
             },
             workspace: {
                 configuration: (params, _token, _next) => {

@@ -51,3 +51,46 @@ export function ruleFormat(languageId: string, text: string): string | undefined
     }
     return undefined;
 }
+
+/** What to do with a document notification. */
+export type Forwarding = 'send' | 'open' | 'drop';
+
+/**
+ * Tracks the YAML and TOML documents that are open but hold no rule, so that their
+ * notifications are dropped until they become rules, when the document is opened on the
+ * server with its whole text.
+ */
+export class RuleDocumentFilter {
+    private readonly withoutRules = new Set<string>();
+
+    /** Returns `send` for a rule, else remembers the document and returns `drop`. */
+    opened(uri: string, isRule: boolean): Forwarding {
+        if (isRule) {
+            return 'send';
+        }
+        this.withoutRules.add(uri);
+        return 'drop';
+    }
+
+    /** Returns `open` when a held document became a rule, `drop` while it is none. */
+    changed(uri: string, isRule: boolean): Forwarding {
+        if (!this.withoutRules.has(uri)) {
+            return 'send';
+        }
+        if (!isRule) {
+            return 'drop';
+        }
+        this.withoutRules.delete(uri);
+        return 'open';
+    }
+
+    /** Returns `drop` for a save of a document the server never saw. */
+    saved(uri: string): Forwarding {
+        return this.withoutRules.has(uri) ? 'drop' : 'send';
+    }
+
+    /** Forgets the document; returns `drop` when the server never saw it. */
+    closed(uri: string): Forwarding {
+        return this.withoutRules.delete(uri) ? 'drop' : 'send';
+    }
+}

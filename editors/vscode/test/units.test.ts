@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { withContentSecurityPolicy } from '../src/reportHtml';
-import { ruleFormat } from '../src/ruleDetection';
+import { RuleDocumentFilter, ruleFormat } from '../src/ruleDetection';
 import { resolveServer } from '../src/serverPath';
 import { buildServerSettings, lookupIn } from '../src/settings';
 import { parseTechnique, techniqueAt, techniquesIn } from '../src/technique';
@@ -117,4 +117,23 @@ test('report page gets a content security policy', () => {
     const fragment = withContentSecurityPolicy('<p>x</p>');
     assert.match(fragment, /^<!DOCTYPE html><html><head><meta http-equiv/);
     assert.match(fragment, /<body><p>x<\/p><\/body>/);
+});
+
+test('document filter holds non-rules', () => {
+    const filter = new RuleDocumentFilter();
+    assert.equal(filter.opened('file:///rule.yml', true), 'send');
+    assert.equal(filter.changed('file:///rule.yml', false), 'send');
+    assert.equal(filter.closed('file:///rule.yml'), 'send');
+
+    assert.equal(filter.opened('file:///ci.yml', false), 'drop');
+    assert.equal(filter.changed('file:///ci.yml', false), 'drop');
+    assert.equal(filter.saved('file:///ci.yml'), 'drop');
+    assert.equal(filter.changed('file:///ci.yml', true), 'open');
+    assert.equal(filter.changed('file:///ci.yml', true), 'send');
+    assert.equal(filter.saved('file:///ci.yml'), 'send');
+    assert.equal(filter.closed('file:///ci.yml'), 'send');
+
+    assert.equal(filter.opened('file:///other.toml', false), 'drop');
+    assert.equal(filter.closed('file:///other.toml'), 'drop');
+    assert.equal(filter.opened('file:///other.toml', false), 'drop');
 });
