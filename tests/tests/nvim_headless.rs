@@ -51,8 +51,10 @@ fn scratch_with_fixtures(name: &str) -> PathBuf {
         let file_name = path.file_name().expect("fixture file name");
         std::fs::copy(&path, scratch.join(file_name)).expect("copy fixture");
     }
-    // The scratch folder is the workspace root the plugin finds.
-    std::fs::write(scratch.join(".rulelens.toml"), "").expect("write .rulelens.toml");
+    // The scratch folder is the workspace root the plugin finds. It is marked with `.git`, not
+    // `.rulelens.toml`, because a project configuration file takes precedence over the editor
+    // settings that the tests send.
+    std::fs::create_dir_all(scratch.join(".git")).expect("create .git marker");
     scratch
 }
 
