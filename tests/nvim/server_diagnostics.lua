@@ -38,29 +38,32 @@ helpers.run(function()
     return false
   end)
 
-  -- Restart with the lint raised to an error through the settings object.
-  rulelens.options.settings = { lints = { [lint] = "error" } }
+  -- Restart with a lint raised to an error through the settings object.
+  local unused_selection = "sigma/unused-selection"
+  rulelens.options.settings = { lints = { [unused_selection] = "error" } }
   vim.cmd("RuleLensRestart")
   local restarted = helpers.client_for(bufnr)
   expect(restarted.id ~= client.id, "the restart reused the dead client")
-  helpers.wait_for("a " .. lint .. " diagnostic raised to an error", function()
-    for _, found in ipairs(helpers.last_publish(bufnr) or {}) do
-      if found.code == lint and found.severity == vim.lsp.protocol.DiagnosticSeverity.Error then
-        return true
-      end
-    end
-    return false
-  end)
+  helpers.wait_for_lint(bufnr, lint)
+
+  local selection_buffer = helpers.open(helpers.fixture("unused_selection.yml"))
+  local raised = helpers.wait_for_lint(selection_buffer, unused_selection)
+  local filter_line = helpers.find(selection_buffer, "filter_signed:")
+  expect(raised.range.start.line == filter_line, "%s on line %d, expected %d", unused_selection,
+    raised.range.start.line, filter_line)
+  expect(raised.severity == vim.lsp.protocol.DiagnosticSeverity.Error,
+    "the lints setting did not raise %s: severity %s", unused_selection, tostring(raised.severity))
 
   -- Switch it off while the server runs.
   local before = #helpers.published
   restarted.notify("workspace/didChangeConfiguration", {
-    settings = { lints = { [lint] = "off" } },
+    settings = { lints = { [unused_selection] = "off" } },
   })
   local diagnostics = helpers.wait_for("a publish after the settings change", function()
-    return helpers.last_publish(bufnr, before)
+    return helpers.last_publish(selection_buffer, before)
   end)
   for _, found in ipairs(diagnostics) do
-    expect(found.code ~= lint, "%s is reported although the settings turn it off", lint)
+    expect(found.code ~= unused_selection, "%s is reported although the settings turn it off",
+      unused_selection)
   end
 end)

@@ -5,8 +5,8 @@
  * `debounce-ms` and `log-level`, in `initializationOptions` and in
  * `workspace/didChangeConfiguration`. VS Code settings use camelCase names, so
  * {@link SERVER_SETTINGS} maps each one to its server key. Only the settings a user has set
- * are sent, so that a workspace's `.rulelens.toml` still applies where the editor says
- * nothing. This module does not import `vscode`, so the Node tests and the drift check use it.
+ * are sent, so the server's defaults apply to the rest. This module does not import `vscode`,
+ * so the Node tests and the drift check use it.
  */
 
 /** The JSON type a setting must have. */

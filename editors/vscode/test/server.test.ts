@@ -202,10 +202,10 @@ function withLint(lint: string) {
 }
 
 const UNUSED = 'syntax/unused-suppression';
+const UNUSED_SELECTION = 'sigma/unused-selection';
 
-test('diagnostics follow the extension settings', async () => {
-    const { settings } = buildServerSettings(lookupIn({ lints: { [UNUSED]: 'error' } }));
-    const session = await Session.start(settings);
+test('diagnostics carry lint id and range', async () => {
+    const session = await Session.start(buildServerSettings(lookupIn({})).settings);
     const capabilities = session.initializeResult.capabilities;
     assert.ok(capabilities.hoverProvider, 'the server offers no hover');
     assert.ok(capabilities.codeActionProvider, 'the server offers no code actions');
@@ -220,15 +220,36 @@ test('diagnostics follow the extension settings', async () => {
     const comment = lineOf(text, 'rulelens: ignore');
     assert.equal(found.range.start.line, comment.line);
     assert.equal(found.range.start.character, comment.character);
-    assert.equal(found.severity, DiagnosticSeverity.Error, 'lints setting did not raise the level');
+    assert.equal(found.range.end.line, comment.line);
+    assert.equal(found.severity, DiagnosticSeverity.Warning);
+    assert.equal(await session.shutdown(), 0);
+});
+
+test('diagnostics follow the extension settings', async () => {
+    const raised = buildServerSettings(lookupIn({ lints: { [UNUSED_SELECTION]: 'error' } }));
+    const session = await Session.start(raised.settings);
+    const { uri, text } = await session.open('unused_selection.yml', 'yaml');
+    const diagnostics = await session.waitForPublish(
+        uri,
+        withLint(UNUSED_SELECTION),
+        0,
+        UNUSED_SELECTION,
+    );
+    const found = diagnostics.find((d) => d.code === UNUSED_SELECTION)!;
+    assert.equal(found.range.start.line, lineOf(text, 'filter_signed:').line);
+    assert.equal(found.severity, DiagnosticSeverity.Error, 'the lints setting did not raise it');
 
     const before = session.published.length;
-    const off = buildServerSettings(lookupIn({ lints: { [UNUSED]: 'off' } })).settings;
+    const off = buildServerSettings(lookupIn({ lints: { [UNUSED_SELECTION]: 'off' } })).settings;
     await session.connection.sendNotification(DidChangeConfigurationNotification.type, {
         settings: off,
     });
-    await session.waitForPublish(uri, (d) => !withLint(UNUSED)(d), before, `${UNUSED} gone`);
-
+    await session.waitForPublish(
+        uri,
+        (d) => !withLint(UNUSED_SELECTION)(d),
+        before,
+        `${UNUSED_SELECTION} switched off`,
+    );
     assert.equal(await session.shutdown(), 0);
 });
 
