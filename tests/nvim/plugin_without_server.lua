@@ -43,13 +43,13 @@ helpers.run(function()
   local valid, problems = rulelens.validate_settings({
     lints = { ["corpus/noisy-indicator-alone"] = "error", ["x/y"] = 3 },
     thresholds = { ["noisy-indicator-reach"] = "many", ["min-peers"] = 2 },
-    ["debounce-ms"] = 40,
+    ["debounceMs"] = 40,
     debounce = 10,
   })
   expect(vim.deep_equal(valid, {
     lints = { ["corpus/noisy-indicator-alone"] = "error" },
     thresholds = { ["min-peers"] = 2 },
-    ["debounce-ms"] = 40,
+    ["debounceMs"] = 40,
   }), "validated settings: %s", vim.inspect(valid))
   local joined = table.concat(problems, "\n")
   expect(#problems == 3, "expected 3 settings problems:\n%s", joined)

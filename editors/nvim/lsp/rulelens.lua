@@ -2,7 +2,7 @@
 --
 -- The `root_dir` function starts the server only for buffers that hold a rule, so YAML and
 -- TOML files that are not rules (CI pipelines, manifests) never get it. Settings use the keys
--- of `.rulelens.toml` plus `debounce-ms` and `log-level`; override them with
+-- of `.rulelens.toml` plus `debounceMs`, `logLevel` and `indexPath`; override them with
 -- `vim.lsp.config("rulelens", { settings = { ... } })`.
 
 return {

@@ -2,7 +2,7 @@
  * The server settings object that the extension sends, built from the `rulelens.*` settings.
  *
  * The server takes the keys of `.rulelens.toml` (`lints`, `thresholds`, `index`, `files`) plus
- * `debounce-ms` and `log-level`, in `initializationOptions` and in
+ * `debounceMs`, `logLevel` and `indexPath`, in `initializationOptions` and in
  * `workspace/didChangeConfiguration`. VS Code settings use camelCase names, so
  * {@link SERVER_SETTINGS} maps each one to its server key. Only the settings a user has set
  * are sent, so the server's defaults apply to the rest. This module does not import `vscode`,
@@ -25,8 +25,9 @@ export interface ServerSetting {
 /** Every setting sent to the server. The drift check compares this list with package.json
  * and with the keys the server reads. */
 export const SERVER_SETTINGS: readonly ServerSetting[] = [
-    { setting: 'debounceMs', serverPath: ['debounce-ms'], type: 'integer' },
-    { setting: 'logLevel', serverPath: ['log-level'], type: 'string' },
+    { setting: 'debounceMs', serverPath: ['debounceMs'], type: 'integer' },
+    { setting: 'logLevel', serverPath: ['logLevel'], type: 'string' },
+    { setting: 'indexPath', serverPath: ['indexPath'], type: 'string' },
     { setting: 'lints', serverPath: ['lints'], type: 'lint-levels' },
     {
         setting: 'thresholds.noisyIndicatorReach',

@@ -279,11 +279,11 @@ test('incremental edit updates diagnostics', async () => {
 
 test('settings of the wrong type leave the server working', async () => {
     // A hand-written client may send anything; the extension itself leaves these out.
-    const session = await Session.start({ 'debounce-ms': 'fast', thresholds: 'many' });
+    const session = await Session.start({ debounceMs: 'fast', thresholds: 'many' });
     const { uri } = await session.open('unused_suppression.yml', 'yaml');
     await session.waitForPublish(uri, withLint(UNUSED), 0, UNUSED);
     const output = [...session.messages, session.stderr].join('\n');
-    assert.match(output, /debounce-ms/, 'no message names the wrong debounce-ms setting');
+    assert.match(output, /debounceMs/, 'no message names the wrong debounceMs setting');
     assert.equal(await session.shutdown(), 0);
 });
 

@@ -27,8 +27,8 @@ test('settings nest under server keys', () => {
     );
     assert.deepEqual(problems, []);
     assert.deepEqual(settings, {
-        'debounce-ms': 40,
-        'log-level': 'rulelens=debug',
+        debounceMs: 40,
+        logLevel: 'rulelens=debug',
         lints: { 'corpus/noisy-indicator-alone': 'error' },
         thresholds: { 'noisy-indicator-reach': 150, 'missing-exclusion-share': 0.3 },
         index: { extra: ['team.rlidx'], 'replace-default': true },

@@ -21,7 +21,8 @@ M.defaults = {
   server_path = "rulelens",
   -- The whole command line. When nil it is `{ server_path, "server" }`.
   cmd = nil,
-  -- Server settings, with the keys of `.rulelens.toml` plus `debounce-ms` and `log-level`.
+  -- Server settings: the sections of `.rulelens.toml` plus `debounceMs`, `logLevel` and
+  -- `indexPath`.
   -- They are sent as `initializationOptions` and in `workspace/didChangeConfiguration`.
   settings = {},
   -- Files or folders whose presence marks the workspace root, nearest first.
@@ -91,8 +92,8 @@ local function as_json_objects(value)
   return copy
 end
 
--- The type of each server setting, by key path; the keys of `.rulelens.toml` plus two of
--- the server's own.
+-- The type of each server setting, by key path: the sections of `.rulelens.toml` with their
+-- kebab-case keys, plus three camelCase keys of the server's own.
 local setting_types = {
   ["lints"] = "table",
   ["thresholds"] = "table",
@@ -106,8 +107,9 @@ local setting_types = {
   ["files"] = "table",
   ["files.include"] = "table",
   ["files.exclude"] = "table",
-  ["debounce-ms"] = "number",
-  ["log-level"] = "string",
+  ["debounceMs"] = "number",
+  ["logLevel"] = "string",
+  ["indexPath"] = "string",
 }
 
 --- Returns a copy of `settings` without the keys that are unknown or of the wrong type, and
