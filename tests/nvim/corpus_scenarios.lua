@@ -1,6 +1,6 @@
--- The corpus lint scenarios, shared by the Sigma and KQL scripts: a noisy indicator used
--- alone (diagnostic, range and hover figures) and a missing exclusion fixed by its code
--- action.
+-- The corpus scenarios, shared by the Sigma and KQL scripts: a noisy indicator used alone
+-- (diagnostic and range), corpus figures in the hover on its field, and a missing exclusion
+-- fixed by its code action.
 
 local helpers = dofile(os.getenv("RULELENS_NVIM_TESTS") .. "/helpers.lua")
 local expect = helpers.expect
@@ -28,8 +28,8 @@ local function range_text(bufnr, range)
   return line:sub(range.start.character + 1, range["end"].character)
 end
 
---- Opens `fixture`, expects the noisy-indicator diagnostic on the line of `field` with the
---- range covering `field` or `value`, then hovers `field` and expects reach figures.
+--- Opens `fixture` and expects the noisy-indicator diagnostic on the line of `field`, with
+--- the range covering `field` or `value` and a figure in the message.
 function M.noisy_indicator(fixture, field, value)
   helpers.run(function()
     helpers.setup({ settings = M.settings })
@@ -37,7 +37,7 @@ function M.noisy_indicator(fixture, field, value)
     helpers.client_for(bufnr)
 
     local diagnostic = helpers.wait_for_lint(bufnr, noisy)
-    local line, column = helpers.find(bufnr, vim.pesc(field))
+    local line = helpers.find(bufnr, vim.pesc(field))
     expect(diagnostic.range.start.line == line, "%s on line %d, expected line %d of %s", noisy,
       diagnostic.range.start.line, line, field)
     local covered = range_text(bufnr, diagnostic.range)
@@ -45,14 +45,30 @@ function M.noisy_indicator(fixture, field, value)
       "%s covers %q, expected the %s predicate", noisy, covered, field)
     expect(diagnostic.message:find("%d"), "%s message gives no figure: %s", noisy,
       diagnostic.message)
+  end)
+end
 
+--- Opens `fixture`, hovers `field` and expects corpus figures: a number of rules.
+function M.field_hover(fixture, field)
+  helpers.run(function()
+    helpers.setup({ settings = M.settings })
+    local bufnr = helpers.open(helpers.fixture(fixture))
+    helpers.client_for(bufnr)
+    -- The first publish shows the document was analysed before the hover.
+    helpers.wait_for("a first publish", function()
+      return helpers.last_publish(bufnr)
+    end)
+
+    local line, column = helpers.find(bufnr, vim.pesc(field))
     local hover = helpers.request(bufnr, "textDocument/hover", {
       textDocument = { uri = vim.uri_from_bufnr(bufnr) },
       position = { line = line, character = column + 1 },
     })
     local text = helpers.hover_text(hover)
-    expect(text:find("%d+"), "the hover on %s gives no figure:\n%s", field, text)
-    expect(text:lower():find("rules"), "the hover on %s does not count rules:\n%s", field, text)
+    -- A count of rules, such as "34 rules" or "34 indexed rules".
+    local counted = text:lower():find("%d[%d,]*%s+rules?%f[%A]")
+      or text:lower():find("%d[%d,]*%s+%a+%s+rules?%f[%A]")
+    expect(counted, "the hover on %s does not count rules:\n%s", field, text)
   end)
 end
 

@@ -178,8 +178,13 @@ fn server_diagnostics_settings_and_restart() {
 }
 
 #[test]
-fn corpus_sigma_noisy_indicator_and_hover() {
+fn corpus_sigma_noisy_indicator_range() {
     run_script("sigma_noisy_indicator.lua", true);
+}
+
+#[test]
+fn corpus_sigma_field_hover_figures() {
+    run_script("sigma_field_hover.lua", true);
 }
 
 #[test]
@@ -188,8 +193,13 @@ fn corpus_sigma_exclusion_code_action() {
 }
 
 #[test]
-fn corpus_kql_noisy_indicator_and_hover() {
+fn corpus_kql_noisy_indicator_range() {
     run_script("kql_noisy_indicator.lua", true);
+}
+
+#[test]
+fn corpus_kql_field_hover_figures() {
+    run_script("kql_field_hover.lua", true);
 }
 
 #[test]

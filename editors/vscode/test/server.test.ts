@@ -33,6 +33,7 @@ import {
     TextEdit,
     WorkspaceEdit,
 } from 'vscode-languageserver-protocol/node';
+import { withContentSecurityPolicy } from '../src/reportHtml';
 import { buildServerSettings, JsonObject, lookupIn } from '../src/settings';
 
 const repository = path.resolve(__dirname, '..', '..', '..', '..');
@@ -307,15 +308,27 @@ async function checkNoisyIndicator(fixture: string, languageId: string, field: s
     const position = lineOf(text, field);
     assert.equal(found.range.start.line, position.line, `${NOISY} is not on the ${field} line`);
     assert.match(found.message, /\d/, `${NOISY} message gives no figure`);
+    assert.equal(await session.shutdown(), 0);
+}
 
+async function checkFieldHover(fixture: string, languageId: string, field: string) {
+    const session = await Session.start(CORPUS_SETTINGS);
+    const { uri, text } = await session.open(fixture, languageId);
+    // The first publish shows the document was analysed before the hover.
+    await session.waitForPublish(uri, () => true, 0, 'a first publish');
+    const position = lineOf(text, field);
     const hover = await session.connection.sendRequest(HoverRequest.type, {
         textDocument: { uri },
         position: { line: position.line, character: position.character + 1 },
     });
     assert.ok(hover, `no hover on ${field}`);
     const contents = JSON.stringify(hover.contents);
-    assert.match(contents, /\d+/, `the hover on ${field} gives no figure: ${contents}`);
-    assert.match(contents, /rules/i, `the hover on ${field} does not count rules: ${contents}`);
+    // A count of rules, such as "34 rules" or "34 indexed rules".
+    assert.match(
+        contents,
+        /\d[\d,]*\s+(\w+\s+)?rules?\b/i,
+        `the hover on ${field} does not count rules: ${contents}`,
+    );
     assert.equal(await session.shutdown(), 0);
 }
 
@@ -389,13 +402,31 @@ async function checkExclusionFix(fixture: string, languageId: string) {
     assert.equal(await session.shutdown(), 0);
 }
 
-test('corpus: sigma noisy indicator and hover', () =>
+test('corpus: sigma noisy indicator range', () =>
     checkNoisyIndicator('web_get_alone.yml', 'yaml', 'cs-method'));
 
-test('corpus: kql noisy indicator and hover', () =>
+test('corpus: sigma field hover figures', () =>
+    checkFieldHover('web_get_alone.yml', 'yaml', 'cs-method'));
+
+test('corpus: kql noisy indicator range', () =>
     checkNoisyIndicator('iis_get_alone.kql', 'kql', 'csMethod'));
+
+test('corpus: kql field hover figures', () =>
+    checkFieldHover('iis_get_alone.kql', 'kql', 'csMethod'));
 
 test('corpus: sigma exclusion code action', () =>
     checkExclusionFix('network_rundll32.yml', 'yaml'));
 
 test('corpus: kql exclusion code action', () => checkExclusionFix('network_rundll32.kql', 'kql'));
+
+test('technique report page for the webview', () => {
+    // The command the extension runs for the report webview, and the page it shows.
+    const report = spawnSync(serverBinary(), ['report', 'T1190', '--format', 'html'], {
+        encoding: 'utf8',
+    });
+    assert.equal(report.status, 0, `rulelens report failed: ${report.stderr}`);
+    assert.match(report.stdout, /T1190/);
+    const page = withContentSecurityPolicy(report.stdout);
+    assert.match(page, /<head[^>]*>\n<meta http-equiv="Content-Security-Policy"/);
+    assert.doesNotMatch(page, /<script/i, 'the report page carries a script');
+});
