@@ -56,7 +56,7 @@ helpers.run(function()
 
   -- Switch it off while the server runs.
   local before = #helpers.published
-  restarted.notify("workspace/didChangeConfiguration", {
+  rulelens.client_notify(restarted, "workspace/didChangeConfiguration", {
     settings = { lints = { [unused_selection] = "off" } },
   })
   local diagnostics = helpers.wait_for("a publish after the settings change", function()

@@ -48,6 +48,15 @@ local function notify(message, level)
   vim.notify("rulelens: " .. message, level or vim.log.levels.INFO)
 end
 
+--- Sends an LSP notification through a client. Neovim 0.11 made the client functions
+--- methods (`client:notify`); earlier releases take no `self`.
+function M.client_notify(client, method, params)
+  if vim.fn.has("nvim-0.11") == 1 then
+    return client:notify(method, params)
+  end
+  return client.notify(method, params)
+end
+
 --- Returns the command line that starts the server.
 function M.server_cmd()
   if type(M.options.cmd) == "table" and #M.options.cmd > 0 then
@@ -218,7 +227,7 @@ function M.client_config(root)
     on_init = function(client)
       -- Neovim 0.7 does not send `settings` by itself; sending them again on newer releases
       -- is harmless.
-      client.notify("workspace/didChangeConfiguration", { settings = settings })
+      M.client_notify(client, "workspace/didChangeConfiguration", { settings = settings })
     end,
     on_exit = on_exit,
   }
