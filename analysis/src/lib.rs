@@ -4,6 +4,8 @@
 //! `rulelens` binary knows the LSP.
 
 pub mod config;
+pub mod corpus;
+pub mod fixes;
 pub mod inspect;
 pub mod lints;
 pub mod suppression;

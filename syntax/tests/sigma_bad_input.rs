@@ -83,11 +83,11 @@ fn twenty_megabyte_file_completes() {
     let mut text = String::from(
         "title: x\nlogsource:\n    product: windows\ndetection:\n    sel:\n        CommandLine|contains:\n",
     );
+    let padding = "x".repeat(400);
     let mut index = 0;
     while text.len() < 20 * 1024 * 1024 {
-        text.push_str(&format!(
-            "            - 'value number {index} with some padding text'\n"
-        ));
+        // Long values keep the debug-build run short while the file stays 20 MB.
+        text.push_str(&format!("            - 'value {index} {padding}'\n"));
         index += 1;
     }
     text.push_str("    condition: sel\n");

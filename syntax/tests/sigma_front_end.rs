@@ -11,8 +11,12 @@ fn documents(text: &str) -> Vec<SigmaDocument> {
         .documents
         .into_iter()
         .map(|document| {
-            let Tree::Sigma(sigma) = document.tree;
-            *sigma
+            // Other front ends add `Tree` variants; a Sigma file only yields this one.
+            #[allow(unreachable_patterns)]
+            match document.tree {
+                Tree::Sigma(sigma) => *sigma,
+                _ => panic!("a Sigma file yielded another tree"),
+            }
         })
         .collect()
 }

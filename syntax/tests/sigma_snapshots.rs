@@ -261,6 +261,9 @@ detection:
         Depth|lte: 2
         Name|cased: 'CaseMatters*'
         User|neq: SYSTEM
+        Domain|neq:
+            - CORP
+            - LAB
         Pattern|re|m|s: '^a.b$'
         Pattern|re|ignorecase|multiline|dotall: 'x'
         Data|utf16le|base64: 'cmd'
@@ -278,39 +281,51 @@ detection:
             - b
         Empty: ''
         Anything: '*'
-    condition: selection
+    keywords_all:
+        '|all':
+            - 'first'
+            - 'second'
+    condition: selection and keywords_all
 "#,
         expect![[r#"
             rule "Every other modifier" id=- status=- level=- deprecated=false
             techniques []
             sources [SigmaProduct=windows]
             and
-              Field is_not_null - [] <Field|exists>
-              Gone is_null - [] <Gone|exists>
-              Count gt "10" number [] <Count|gt>
-              Size ge "5" number [] <Size|gte>
-              Age lt "3" number [] <Age|lt>
-              Depth le "2" number [] <Depth|lte>
-              Name starts_with "CaseMatters" string [cased] <Name|cased>
-              not
-                User eq "system" string [negated] <User|neq>
-              Pattern regex_match "^a.b$" regex [cased] <Pattern|re|m|s>
-              Pattern regex_match "x" regex [] <Pattern|re|ignorecase|multiline|dotall>
-              Data eq "cmd" string [utf16le+base64] <Data|utf16le|base64>
-              Data contains "cmd" string [utf16be+base64offset] <Data|utf16be|base64offset|contains>
-              Data eq "cmd" string [utf16+base64] <Data|utf16|base64>
-              Data eq "cmd" string [base64] <Data|base64>
-              Timestamp eq "5" number [minute] <Timestamp|minute>
-              Timestamp eq "1" number [hour] <Timestamp|hour>
-              Timestamp eq "2" number [day] <Timestamp|day>
-              Timestamp eq "3" number [week] <Timestamp|week>
-              Timestamp eq "4" number [month] <Timestamp|month>
-              Timestamp eq "2024" number [year] <Timestamp|year>
               and
-                Tags eq "a" string [] <Tags|all>
-                Tags eq "b" string [] <Tags|all>
-              Empty eq "" string [] <Empty>
-              Anything wildcard "*" string [] <Anything>
+                Field is_not_null - [] <Field|exists>
+                Gone is_null - [] <Gone|exists>
+                Count gt "10" number [] <Count|gt>
+                Size ge "5" number [] <Size|gte>
+                Age lt "3" number [] <Age|lt>
+                Depth le "2" number [] <Depth|lte>
+                Name starts_with "CaseMatters" string [cased] <Name|cased>
+                not
+                  User eq "system" string [negated] <User|neq>
+                not
+                  or
+                    Domain eq "corp" string [negated] <Domain|neq>
+                    Domain eq "lab" string [negated] <Domain|neq>
+                Pattern regex_match "^a.b$" regex [cased] <Pattern|re|m|s>
+                Pattern regex_match "x" regex [] <Pattern|re|ignorecase|multiline|dotall>
+                Data eq "cmd" string [utf16le+base64] <Data|utf16le|base64>
+                Data contains "cmd" string [utf16be+base64offset] <Data|utf16be|base64offset|contains>
+                Data eq "cmd" string [utf16+base64] <Data|utf16|base64>
+                Data eq "cmd" string [base64] <Data|base64>
+                Timestamp eq "5" number [minute] <Timestamp|minute>
+                Timestamp eq "1" number [hour] <Timestamp|hour>
+                Timestamp eq "2" number [day] <Timestamp|day>
+                Timestamp eq "3" number [week] <Timestamp|week>
+                Timestamp eq "4" number [month] <Timestamp|month>
+                Timestamp eq "2024" number [year] <Timestamp|year>
+                and
+                  Tags eq "a" string [] <Tags|all>
+                  Tags eq "b" string [] <Tags|all>
+                Empty eq "" string [] <Empty>
+                Anything wildcard "*" string [] <Anything>
+              and
+                <keyword> match "first" string [] <|all>
+                <keyword> match "second" string [] <|all>
         "#]],
     );
 }

@@ -7,9 +7,12 @@
 //! `rulelens explain` and configuration know them.
 
 use crate::config::Config;
+use crate::corpus::{index_for, CorpusContext};
 use crate::suppression;
 use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 
+pub mod corpus;
+pub mod field;
 mod sigma;
 mod syntax_errors;
 
@@ -41,12 +44,17 @@ pub type FileCheck = fn(&FileInput<'_>, &mut Vec<Diagnostic>);
 /// each belongs to.
 pub type WorkspaceCheck = fn(&[FileInput<'_>], &mut Vec<(usize, Diagnostic)>);
 
+/// A lint over one file that reads the corpus index.
+pub type CorpusCheck = fn(&FileInput<'_>, &CorpusContext<'_>, &mut Vec<Diagnostic>);
+
 /// What runs a lint, if anything runs it from here.
 #[derive(Debug, Clone, Copy)]
 pub enum Check {
     /// Reported by a parser while reading the file.
     Parser,
     File(FileCheck),
+    /// Runs only when the corpus index loads.
+    Corpus(CorpusCheck),
     Workspace(WorkspaceCheck),
 }
 
@@ -139,6 +147,26 @@ pub static LINTS: &[Lint] = &[
         info: &sigma::duplicate_id::INFO,
         check: Check::Workspace(sigma::duplicate_id::check),
     },
+    Lint {
+        info: &corpus::noisy_indicator_alone::INFO,
+        check: Check::Corpus(corpus::noisy_indicator_alone::check),
+    },
+    Lint {
+        info: &corpus::missing_common_exclusion::INFO,
+        check: Check::Corpus(corpus::missing_common_exclusion::check),
+    },
+    Lint {
+        info: &corpus::partial_private_range_exclusion::INFO,
+        check: Check::Corpus(corpus::partial_private_range_exclusion::check),
+    },
+    Lint {
+        info: &corpus::duplicate_of_corpus_rule::INFO,
+        check: Check::Corpus(corpus::duplicate_of_corpus_rule::check),
+    },
+    Lint {
+        info: &field::unknown_field::INFO,
+        check: Check::Corpus(field::unknown_field::check),
+    },
 ];
 
 /// Finds a lint by id.
@@ -151,11 +179,15 @@ pub fn find_lint(id: &str) -> Option<&'static Lint> {
 /// position.
 pub fn analyze_file(input: &FileInput<'_>, config: &Config) -> Vec<Diagnostic> {
     let mut diagnostics = input.parsed.diagnostics.clone();
+    let corpus = corpus_context(config);
     for lint in LINTS {
-        if let Check::File(check) = lint.check {
-            if config.enabled(lint.info.id) {
-                check(input, &mut diagnostics);
-            }
+        if !config.enabled(lint.info.id) {
+            continue;
+        }
+        match (lint.check, &corpus) {
+            (Check::File(check), _) => check(input, &mut diagnostics),
+            (Check::Corpus(check), Some(corpus)) => check(input, corpus, &mut diagnostics),
+            _ => {}
         }
     }
     let mut diagnostics = apply_levels(diagnostics, config);
@@ -166,6 +198,22 @@ pub fn analyze_file(input: &FileInput<'_>, config: &Config) -> Vec<Diagnostic> {
     }
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     diagnostics
+}
+
+/// The corpus index and taxonomy for `config`, or `None` (logged) when the index cannot be
+/// loaded, in which case the corpus lints do not run.
+fn corpus_context(config: &Config) -> Option<CorpusContext<'_>> {
+    match index_for(config) {
+        Ok(index) => Some(CorpusContext {
+            config,
+            index,
+            taxonomy: rulelens_corpus::Taxonomy::builtin(),
+        }),
+        Err(error) => {
+            tracing::warn!(%error, "corpus index unavailable; corpus lints skipped");
+            None
+        }
+    }
 }
 
 /// Runs the enabled lints that compare files with each other.

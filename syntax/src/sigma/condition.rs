@@ -381,9 +381,16 @@ pub fn parse(text: &str, offsets: &[usize], range: TextRange) -> ParsedCondition
         None => Ok(expr),
         Some(_) => {
             let found = parser.describe_next();
-            Err(parser.error_here(format!(
-                "unexpected {found} after a complete condition; join the parts with `and` or `or`"
-            )))
+            let message = match parser.peek_word().map(str::to_lowercase) {
+                Some(lower) if is_keyword(&lower) => format!(
+                    "condition keywords are lower case: write `{lower}` in place of {found}"
+                ),
+                _ => format!(
+                    "unexpected {found} after a complete condition; join the parts with `and` \
+                     or `or`"
+                ),
+            };
+            Err(parser.error_here(message))
         }
     });
     match parsed {
@@ -501,6 +508,10 @@ mod tests {
 
         let parsed = parse_text("1 sel");
         assert!(parsed.diagnostics[0].message.contains("expected `of`"));
+
+        let parsed = parse_text("sel AND other");
+        assert_eq!(parsed.diagnostics[0].range, TextRange::new(4, 7));
+        assert!(parsed.diagnostics[0].message.contains("write `and`"));
     }
 
     #[test]

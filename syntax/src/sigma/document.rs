@@ -12,7 +12,7 @@ use super::INVALID_STRUCTURE;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Spanned, TextRange, ValueKind};
 
-/// What a Sigma document describes.
+/// The kind of rule a Sigma document describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SigmaDocumentKind {
     /// A detection rule with `detection:`.
@@ -112,7 +112,7 @@ pub struct Detection {
     pub timeframe: Option<Spanned<String>>,
 }
 
-/// How a condition names selections.
+/// The form in which a condition names selections.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ReferenceKind {
     /// A plain selection name.
@@ -173,7 +173,7 @@ pub struct SigmaDocument {
 }
 
 impl SigmaDocument {
-    /// The top-level key named `name`.
+    /// Returns the top-level key named `name`.
     pub fn key(&self, name: &str) -> Option<&TopLevelKey> {
         self.keys.iter().find(|key| key.name == name)
     }
@@ -264,7 +264,7 @@ impl Reader<'_> {
             .push(Diagnostic::error(INVALID_STRUCTURE, range, message));
     }
 
-    /// The scalar value of `key` in `map`, reporting a collection.
+    /// Returns the scalar value of `key` in `map`, and reports a collection there.
     fn scalar(&mut self, map: &Node, key: &str) -> Option<Spanned<String>> {
         let value = map.get(key)?;
         match value.as_str() {
@@ -283,7 +283,7 @@ impl Reader<'_> {
         }
     }
 
-    /// The scalars of a list value of `key`; a single scalar counts as a list of one.
+    /// Returns the scalars of the list value of `key`. A single scalar counts as a list of one.
     fn scalar_list(&mut self, map: &Node, key: &str) -> Vec<Spanned<String>> {
         let Some(value) = map.get(key) else {
             return Vec::new();
@@ -430,17 +430,10 @@ impl Reader<'_> {
         match &value.kind {
             NodeKind::Mapping(entries) => SelectionBody::Map(self.field_items(entries)),
             NodeKind::Sequence(items) => {
-                let mut entries = Vec::new();
-                for item in items {
-                    match &item.kind {
-                        NodeKind::Mapping(map) => entries.push(ListEntry::Map(self.field_items(map))),
-                        NodeKind::Scalar { .. } => entries.push(ListEntry::Keyword(sigma_value(item))),
-                        NodeKind::Sequence(_) => self.invalid(
-                            item.range,
-                            format!("selection `{name}` holds a nested list; write one list of values or of mappings"),
-                        ),
-                    }
-                }
+                let entries = items
+                    .iter()
+                    .filter_map(|item| self.list_entry(name, item))
+                    .collect();
                 SelectionBody::List(entries)
             }
             NodeKind::Scalar { .. } if !value.is_null() => {
@@ -456,6 +449,23 @@ impl Reader<'_> {
         }
     }
 
+    fn list_entry(&mut self, name: &str, item: &Node) -> Option<ListEntry> {
+        match &item.kind {
+            NodeKind::Mapping(map) => Some(ListEntry::Map(self.field_items(map))),
+            NodeKind::Scalar { .. } => Some(ListEntry::Keyword(sigma_value(item))),
+            NodeKind::Sequence(_) => {
+                self.invalid(
+                    item.range,
+                    format!(
+                        "selection `{name}` contains a nested list; write one list of values \
+                         or of mappings"
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     fn field_items(&mut self, entries: &[(Node, Node)]) -> Vec<FieldItem> {
         let mut items = Vec::new();
         for (key, value) in entries {
@@ -463,27 +473,7 @@ impl Reader<'_> {
                 self.invalid(key.range, "a field name must be a plain name");
                 continue;
             };
-            let offsets = key.char_offsets(self.text);
-            let at = |char_index: usize| {
-                offsets
-                    .get(char_index)
-                    .or(offsets.last())
-                    .copied()
-                    .unwrap_or(key.range.start())
-            };
-            let mut parts = key_text.split('|');
-            let field = parts.next().unwrap_or("").to_owned();
-            let field_chars = field.chars().count();
-            let field_range = TextRange::new(at(0), at(field_chars).max(at(0)));
-            let mut modifiers = Vec::new();
-            let mut char_index = field_chars + 1;
-            for part in parts {
-                let part_chars = part.chars().count();
-                let start = at(char_index);
-                let end = at(char_index + part_chars).max(start);
-                modifiers.push(Spanned::new(part.to_owned(), TextRange::new(start, end)));
-                char_index += part_chars + 1;
-            }
+            let (field, field_range, modifiers) = self.split_key(key, key_text);
 
             let (values, is_list) = match &value.kind {
                 NodeKind::Sequence(list) => {
@@ -507,7 +497,10 @@ impl Reader<'_> {
                 NodeKind::Mapping(_) => {
                     self.invalid(
                         value.range,
-                        format!("the value of `{key_text}` must be a value or a list of values, found a mapping"),
+                        format!(
+                            "the value of `{key_text}` must be a value or a list of values, \
+                             found a mapping"
+                        ),
                     );
                     (Vec::new(), false)
                 }
@@ -524,6 +517,53 @@ impl Reader<'_> {
             });
         }
         items
+    }
+
+    /// Splits a field key into the field name and its modifiers, each with its range.
+    fn split_key(
+        &self,
+        key: &Node<'_>,
+        key_text: &str,
+    ) -> (String, TextRange, Vec<Spanned<String>>) {
+        let mut parts = key_text.split('|');
+        let field = parts.next().unwrap_or("");
+        // A key written as its text (plain, or quoted without escapes) maps byte for byte.
+        let written = self.text.get(key.range.as_range()).unwrap_or("");
+        let direct_offset = if written == key_text {
+            Some(key.range.start())
+        } else if written.len() == key_text.len() + 2
+            && written.get(1..=key_text.len()) == Some(key_text)
+        {
+            Some(key.range.start() + 1)
+        } else {
+            None
+        };
+        let offsets = match direct_offset {
+            Some(_) => Vec::new(),
+            None => key.char_offsets(self.text),
+        };
+        // `byte_index` is a byte offset into `key_text`, always at a character boundary.
+        let at = |byte_index: usize| match direct_offset {
+            Some(base) => base + byte_index,
+            None => {
+                let char_index = key_text.get(..byte_index).map_or(0, |s| s.chars().count());
+                offsets
+                    .get(char_index)
+                    .or(offsets.last())
+                    .copied()
+                    .unwrap_or(key.range.start())
+            }
+        };
+        let field_range = TextRange::new(at(0), at(field.len()).max(at(0)));
+        let mut modifiers = Vec::new();
+        let mut byte_index = field.len() + 1;
+        for part in parts {
+            let start = at(byte_index);
+            let end = at(byte_index + part.len()).max(start);
+            modifiers.push(Spanned::new(part.to_owned(), TextRange::new(start, end)));
+            byte_index += part.len() + 1;
+        }
+        (field.to_owned(), field_range, modifiers)
     }
 
     fn correlation(&mut self, key: &Node, value: &Node) -> Correlation {
@@ -552,7 +592,7 @@ impl Reader<'_> {
 /// Types a scalar by the YAML core schema.
 fn sigma_value(node: &Node) -> SigmaValue {
     let (written, style) = match &node.kind {
-        NodeKind::Scalar { value, style } => (value.as_str(), *style),
+        NodeKind::Scalar { value, style } => (value.as_ref(), *style),
         _ => ("", Style::Plain),
     };
     let kind = if style != Style::Plain {
@@ -576,7 +616,7 @@ fn sigma_value(node: &Node) -> SigmaValue {
     }
 }
 
-/// Whether a plain scalar is an integer or a float in the YAML 1.2 core schema.
+/// Returns whether a plain scalar is an integer or a float in the YAML 1.2 core schema.
 fn is_yaml_number(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if digits.is_empty() {
@@ -602,8 +642,8 @@ fn is_yaml_number(text: &str) -> bool {
     mantissa_ok && exponent_ok
 }
 
-/// Whether a selection name matches a condition pattern, where `*` matches any run of
-/// characters. Names are compared case-sensitively, as pySigma does.
+/// Returns whether a selection name matches a condition pattern, where `*` matches any run
+/// of characters. Names are compared case-sensitively, as pySigma does.
 pub fn pattern_matches(pattern: &str, name: &str) -> bool {
     let parts: Vec<&str> = pattern.split('*').collect();
     let (Some(first), Some(last)) = (parts.first(), parts.last()) else {
@@ -671,7 +711,8 @@ fn resolve_references(detection: &Detection) -> Vec<Reference> {
     references
 }
 
-/// The selections `them` covers: all but those whose name starts with `_`, as pySigma does.
+/// Lists the selections `them` covers: all but those whose name starts with `_`, as pySigma
+/// does.
 pub fn them_selections(detection: &Detection) -> Vec<usize> {
     detection
         .selections
@@ -682,7 +723,7 @@ pub fn them_selections(detection: &Detection) -> Vec<usize> {
         .collect()
 }
 
-/// The selections a name (or, with `is_pattern`, a `*` pattern) names.
+/// Lists the selections that a name (or, with `is_pattern`, a `*` pattern) names.
 pub fn matching_selections(detection: &Detection, name: &str, is_pattern: bool) -> Vec<usize> {
     detection
         .selections

@@ -2,11 +2,11 @@
 //!
 //! A selection mapping is an `And` of its field items, a selection list an `Or` of its
 //! entries, and a list of values an `Or` of one predicate per value (`And` with `|all`).
-//! Wildcards and the string modifiers become the operator (see [`super::wildcard`]); `|neq`
-//! becomes a `Not` around the positive predicate. Values are case-folded unless `|cased` or a
-//! regex makes the comparison case-sensitive. A condition is lowered with its selections put
-//! in place of their names; a name that matches no selection, a condition with a syntax error
-//! and an old pipe aggregation become [`Expr::Opaque`].
+//! Wildcards and the string modifiers become the operator (see [`super::wildcard`]). `|neq`
+//! becomes a `Not` around the positive form of the whole field item. Values are case-folded
+//! unless `|cased` or a regex makes the comparison case-sensitive. A condition is lowered with
+//! its selections put in place of their names. A name that matches no selection, a condition
+//! with a syntax error and an old pipe aggregation become [`Expr::Opaque`].
 
 use super::condition::{ConditionExpr, Quantifier, Target};
 use super::document::{
@@ -71,7 +71,8 @@ pub fn lower(document: &SigmaDocument) -> Rule {
     rule
 }
 
-/// The ATT&CK technique id of an `attack.tNNNN` or `attack.tNNNN.NNN` tag, upper-cased.
+/// Returns the ATT&CK technique id of an `attack.tNNNN` or `attack.tNNNN.NNN` tag,
+/// upper-cased.
 pub fn technique_id(tag: &str) -> Option<String> {
     let id = tag.strip_prefix("attack.")?;
     let digits = id.strip_prefix(['t', 'T'])?;
@@ -202,7 +203,7 @@ fn lower_field_items(items: &[FieldItem]) -> Expr {
     Expr::And(lowered)
 }
 
-/// The modifiers of a field item that the specification defines, in the order written.
+/// Lists the modifiers of a field item that the specification defines, in the order written.
 fn known_modifiers(item: &FieldItem) -> Vec<Modifier> {
     item.modifiers
         .iter()
@@ -210,30 +211,31 @@ fn known_modifiers(item: &FieldItem) -> Vec<Modifier> {
         .collect()
 }
 
+/// Lowers one field item. `|neq` negates the whole item, so that `field|neq: [a, b]` reads
+/// as "the field is none of the values", the meaning the modifiers appendix gives.
 fn lower_field_item(item: &FieldItem) -> Expr {
     let modifiers = known_modifiers(item);
     let has = |wanted: Modifier| modifiers.contains(&wanted);
     let mut predicates: Vec<Expr> = item
         .values
         .iter()
-        .map(|value| {
-            let predicate = Expr::Predicate(field_predicate(item, &modifiers, value));
-            if has(Modifier::Neq) {
-                Expr::Not(Box::new(predicate))
-            } else {
-                predicate
-            }
-        })
+        .map(|value| Expr::Predicate(field_predicate(item, &modifiers, value)))
         .collect();
-    if predicates.len() == 1 && !item.is_list {
-        if let Some(only) = predicates.pop() {
-            return only;
+    let positive = match predicates.pop() {
+        Some(only) if predicates.is_empty() && !item.is_list => only,
+        last => {
+            predicates.extend(last);
+            if has(Modifier::All) {
+                Expr::And(predicates)
+            } else {
+                Expr::Or(predicates)
+            }
         }
-    }
-    if has(Modifier::All) {
-        Expr::And(predicates)
+    };
+    if has(Modifier::Neq) {
+        Expr::Not(Box::new(positive))
     } else {
-        Expr::Or(predicates)
+        positive
     }
 }
 
@@ -304,11 +306,13 @@ fn field_predicate(item: &FieldItem, modifiers: &[Modifier], value: &SigmaValue)
         } else {
             ValueKind::String
         };
-        (
-            interpreted.op,
-            kind,
-            fold(interpreted.value, predicate.case_sensitive),
-        )
+        // A field-less item (`'|all': [...]`) is a keyword list: a match anywhere in the event.
+        let op = if predicate.field.is_none() {
+            Op::Match
+        } else {
+            interpreted.op
+        };
+        (op, kind, fold(interpreted.value, predicate.case_sensitive))
     };
     predicate.op = op;
     predicate.value = Some(Value {
@@ -329,15 +333,18 @@ fn string_match_op(modifiers: &[Modifier]) -> Option<Op> {
     })
 }
 
-fn fold(value: String, case_sensitive: bool) -> String {
+fn fold(mut value: String, case_sensitive: bool) -> String {
     if case_sensitive {
+        value
+    } else if value.is_ascii() {
+        value.make_ascii_lowercase();
         value
     } else {
         value.to_lowercase()
     }
 }
 
-/// A keyword of a keyword list: a case-insensitive match anywhere in the event. Its
+/// Lowers a keyword of a keyword list to a case-insensitive match anywhere in the event. Its
 /// normalized value resolves escapes; inner wildcards stay as a glob.
 fn keyword_predicate(value: &SigmaValue) -> Option<Expr> {
     if value.kind == ValueKind::Null {
@@ -349,7 +356,7 @@ fn keyword_predicate(value: &SigmaValue) -> Option<Expr> {
         op: Op::Match,
         value: Some(Value {
             written: value.written.clone(),
-            normalized: interpreted.value.to_lowercase(),
+            normalized: fold(interpreted.value, false),
             kind: ValueKind::String,
             range: value.range,
         }),

@@ -1,6 +1,6 @@
 //! Sigma front end: YAML rule documents to the Rule IR.
 //!
-//! A Sigma file holds one or more YAML documents. Each document is a rule (`detection:` and
+//! A Sigma file contains one or more YAML documents. Each document is a rule (`detection:` and
 //! `logsource:`), a correlation rule (`correlation:`), a filter (`filter:`), or, in the older
 //! rule collections, an `action: global` document whose keys every later document of the file
 //! inherits (`action: reset` drops them, `action: repeat` reuses the previous document).
@@ -86,7 +86,7 @@ pub fn parse(text: &str) -> ParsedFile {
 /// Merges `overlay` into `base` the way Sigma collections do: mappings merge key by key,
 /// recursively, and any other value of `overlay` replaces the one in `base`. Ranges stay
 /// where each key was written, in whichever document that was.
-fn merge(base: &Node, overlay: &Node) -> Node {
+fn merge<'a>(base: &Node<'a>, overlay: &Node<'a>) -> Node<'a> {
     let (Some(base_entries), Some(overlay_entries)) = (base.as_mapping(), overlay.as_mapping())
     else {
         return overlay.clone();

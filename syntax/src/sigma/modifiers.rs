@@ -39,7 +39,7 @@ pub enum Modifier {
     Gte,
     /// The value names another field of the same event.
     FieldRef,
-    /// The value holds `%placeholder%` names resolved when the rule is converted.
+    /// The value contains `%placeholder%` names, resolved when the rule is converted.
     Expand,
     /// Match case-sensitively.
     Cased,
@@ -153,7 +153,7 @@ impl Modifier {
         }
     }
 
-    /// The canonical name (`ignorecase` for `i`, and so on).
+    /// Returns the canonical name (`ignorecase` for `i`, and so on).
     pub fn name(self) -> &'static str {
         match self {
             Modifier::Contains => "contains",

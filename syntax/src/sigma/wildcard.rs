@@ -29,7 +29,7 @@ pub struct Interpreted {
     pub value: String,
 }
 
-/// Which wildcards a string modifier adds.
+/// The wildcards a string modifier adds at either end of the value.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AddedWildcards {
     pub leading: bool,
@@ -58,6 +58,19 @@ fn pieces(written: &str) -> Vec<Piece> {
 
 /// Interprets `written` after the string modifiers added `added` wildcards.
 pub fn interpret(written: &str, added: AddedWildcards) -> Interpreted {
+    // Most values have no wildcard or escape: skip the piece list for them.
+    if !written.is_empty() && !written.contains(['*', '?', '\\']) {
+        let op = match (added.leading, added.trailing) {
+            (false, false) => Op::Eq,
+            (true, true) => Op::Contains,
+            (false, true) => Op::StartsWith,
+            (true, false) => Op::EndsWith,
+        };
+        return Interpreted {
+            op,
+            value: written.to_owned(),
+        };
+    }
     let mut pieces = pieces(written);
     if added.leading {
         pieces.insert(0, Piece::AnyRun);

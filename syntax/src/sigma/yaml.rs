@@ -12,6 +12,7 @@
 use crate::diagnostic::Diagnostic;
 use crate::ir::TextRange;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The lint id of every YAML syntax error.
@@ -36,21 +37,25 @@ pub enum Style {
 
 /// A node of the YAML tree.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Node {
-    pub kind: NodeKind,
+pub struct Node<'a> {
+    pub kind: NodeKind<'a>,
     /// The node's text. A quoted scalar's range includes its quotes; a block scalar's range
     /// starts at its first content line, after the `|` or `>` indicator line.
     pub range: TextRange,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub enum NodeKind {
-    Scalar { value: String, style: Style },
-    Sequence(Vec<Node>),
-    Mapping(Vec<(Node, Node)>),
+pub enum NodeKind<'a> {
+    /// The value borrows from the file text where no unquoting or folding changed it.
+    Scalar {
+        value: Cow<'a, str>,
+        style: Style,
+    },
+    Sequence(Vec<Node<'a>>),
+    Mapping(Vec<(Node<'a>, Node<'a>)>),
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// Returns the scalar's text, or `None` for a collection.
     pub fn as_str(&self) -> Option<&str> {
         match &self.kind {
@@ -65,18 +70,18 @@ impl Node {
         matches!(
             &self.kind,
             NodeKind::Scalar { value, style: Style::Plain }
-                if matches!(value.as_str(), "" | "~" | "null" | "Null" | "NULL")
+                if matches!(value.as_ref(), "" | "~" | "null" | "Null" | "NULL")
         )
     }
 
-    pub fn as_mapping(&self) -> Option<&[(Node, Node)]> {
+    pub fn as_mapping(&self) -> Option<&[(Node<'a>, Node<'a>)]> {
         match &self.kind {
             NodeKind::Mapping(entries) => Some(entries),
             _ => None,
         }
     }
 
-    pub fn as_sequence(&self) -> Option<&[Node]> {
+    pub fn as_sequence(&self) -> Option<&[Node<'a>]> {
         match &self.kind {
             NodeKind::Sequence(items) => Some(items),
             _ => None,
@@ -85,12 +90,12 @@ impl Node {
 
     /// Returns the value of the last entry whose key is the scalar `key`. The last one wins, as
     /// in PyYAML, which Sigma's own tools use.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         self.entry(key).map(|(_, value)| value)
     }
 
     /// Returns the key node and value node of the last entry named `key`.
-    pub fn entry(&self, key: &str) -> Option<(&Node, &Node)> {
+    pub fn entry(&self, key: &str) -> Option<(&Node<'a>, &Node<'a>)> {
         self.as_mapping()?
             .iter()
             .rev()
@@ -139,7 +144,7 @@ impl Node {
             _ => 0,
         };
         let inner = source.get(inner_start..).unwrap_or("");
-        if inner.starts_with(value.as_str()) {
+        if inner.starts_with(value.as_ref()) {
             let mut offsets: Vec<usize> = value
                 .char_indices()
                 .map(|(i, _)| base + inner_start + i)
@@ -177,9 +182,9 @@ fn align_offsets(source: &str, base: usize, value: &str) -> Vec<usize> {
 
 /// One YAML document of a file.
 #[derive(Clone, Debug)]
-pub struct YamlDocument {
+pub struct YamlDocument<'a> {
     /// `None` for an empty document.
-    pub root: Option<Node>,
+    pub root: Option<Node<'a>>,
     pub range: TextRange,
     /// False when a syntax error cut the document short.
     pub complete: bool,
@@ -187,8 +192,8 @@ pub struct YamlDocument {
 
 /// Every document of a YAML file, and the syntax errors met.
 #[derive(Clone, Debug, Default)]
-pub struct YamlFile {
-    pub documents: Vec<YamlDocument>,
+pub struct YamlFile<'a> {
+    pub documents: Vec<YamlDocument<'a>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -248,15 +253,15 @@ impl<'a> CharToByte<'a> {
 }
 
 /// An open container while events are read.
-enum Open {
+enum Open<'a> {
     Sequence {
-        items: Vec<Node>,
+        items: Vec<Node<'a>>,
         start: usize,
         anchor: usize,
     },
     Mapping {
-        entries: Vec<(Node, Node)>,
-        pending_key: Option<Node>,
+        entries: Vec<(Node<'a>, Node<'a>)>,
+        pending_key: Option<Node<'a>>,
         start: usize,
         anchor: usize,
     },
@@ -264,21 +269,21 @@ enum Open {
 
 struct Builder<'a> {
     positions: CharToByte<'a>,
-    stack: Vec<Open>,
-    anchors: HashMap<usize, Node>,
+    stack: Vec<Open<'a>>,
+    anchors: HashMap<usize, Node<'a>>,
     alias_nodes_left: usize,
     alias_budget_reported: bool,
     /// Containers opened past [`MAX_DEPTH`] that are skipped until they close.
     skipped_depth: usize,
     /// The start offset of the outermost skipped container.
     skipped_start: usize,
-    root: Option<Node>,
+    root: Option<Node<'a>>,
     diagnostics: Vec<Diagnostic>,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
     /// Adds a finished node to the innermost open container, or makes it the root.
-    fn push(&mut self, node: Node, anchor: usize) {
+    fn push(&mut self, node: Node<'a>, anchor: usize) {
         if anchor != 0 {
             self.anchors.insert(anchor, node.clone());
         }
@@ -296,7 +301,7 @@ impl Builder<'_> {
         }
     }
 
-    fn open(&mut self, container: Open, range: TextRange) {
+    fn open(&mut self, container: Open<'a>, range: TextRange) {
         if self.skipped_depth > 0 || self.stack.len() >= MAX_DEPTH {
             if self.skipped_depth == 0 {
                 self.skipped_start = range.start();
@@ -323,7 +328,7 @@ impl Builder<'_> {
                 self.push(
                     Node {
                         kind: NodeKind::Scalar {
-                            value: String::new(),
+                            value: Cow::Borrowed(""),
                             style: Style::Plain,
                         },
                         range: TextRange::new(
@@ -368,7 +373,7 @@ impl Builder<'_> {
                     // A key without a value, cut short by an error.
                     let value = Node {
                         kind: NodeKind::Scalar {
-                            value: String::new(),
+                            value: Cow::Borrowed(""),
                             style: Style::Plain,
                         },
                         range: TextRange::empty(key.range.end()),
@@ -427,7 +432,7 @@ impl Builder<'_> {
         };
         let node = copy.unwrap_or(Node {
             kind: NodeKind::Scalar {
-                value: String::new(),
+                value: Cow::Borrowed(""),
                 style: Style::Plain,
             },
             range,
@@ -438,7 +443,7 @@ impl Builder<'_> {
 
 /// Parses every YAML document of `text`, with the fast reader of the Sigma YAML subset when
 /// the text stays inside it, and with `saphyr-parser` otherwise.
-pub fn parse(text: &str) -> YamlFile {
+pub fn parse(text: &str) -> YamlFile<'_> {
     match super::yaml_subset::parse(text) {
         Some(documents) => YamlFile {
             documents,
@@ -450,7 +455,7 @@ pub fn parse(text: &str) -> YamlFile {
 
 /// Parses every YAML document of `text` with `saphyr-parser`, which reads all of YAML 1.2 and
 /// reports syntax errors.
-pub fn parse_full(text: &str) -> YamlFile {
+pub fn parse_full(text: &str) -> YamlFile<'_> {
     let mut file = YamlFile::default();
     let mut builder = Builder {
         positions: CharToByte::new(text),
@@ -521,10 +526,7 @@ pub fn parse_full(text: &str) -> YamlFile {
                 if builder.skipped_depth == 0 {
                     let style = convert_style(style);
                     let node = Node {
-                        kind: NodeKind::Scalar {
-                            value: value.into_owned(),
-                            style,
-                        },
+                        kind: NodeKind::Scalar { value, style },
                         range: quoted_range(text, range, style),
                     };
                     builder.push(node, anchor);
@@ -609,7 +611,7 @@ fn next_char_end(text: &str, offset: usize) -> usize {
 mod tests {
     use super::*;
 
-    fn root(text: &str) -> Node {
+    fn root(text: &str) -> Node<'_> {
         let file = parse(text);
         assert!(file.diagnostics.is_empty(), "{:?}", file.diagnostics);
         file.documents

@@ -11,6 +11,7 @@
 
 use super::yaml::{Node, NodeKind, Style, YamlDocument};
 use crate::ir::TextRange;
+use std::borrow::Cow;
 
 /// Nesting deeper than this is left to the full parser, which reports it.
 const MAX_DEPTH: usize = 64;
@@ -40,7 +41,7 @@ struct Reader<'a> {
 }
 
 /// Reads every document of `text`, or returns `None` when the text leaves the subset.
-pub fn parse(text: &str) -> Option<Vec<YamlDocument>> {
+pub fn parse(text: &str) -> Option<Vec<YamlDocument<'_>>> {
     let lines = split_lines(text).ok()?;
     let mut reader = Reader {
         text,
@@ -97,7 +98,7 @@ impl<'a> Reader<'a> {
         self.text.get(start..end).ok_or(Unsupported)
     }
 
-    /// The index of the next non-blank line at or after `index`.
+    /// Returns the index of the next non-blank line at or after `index`.
     fn next_content(&self, mut index: usize) -> usize {
         while self.lines.get(index).is_some_and(|line| line.blank) {
             index += 1;
@@ -111,7 +112,7 @@ impl<'a> Reader<'a> {
             && (line.start + 3 == line.end || self.byte(line.start + 3) == Some(&b' '))
     }
 
-    fn documents(&mut self) -> Result<Vec<YamlDocument>> {
+    fn documents(&mut self) -> Result<Vec<YamlDocument<'a>>> {
         let mut documents = Vec::new();
         let mut index = self.next_content(0);
         let mut explicit_start: Option<usize> = None;
@@ -166,7 +167,7 @@ impl<'a> Reader<'a> {
         index: usize,
         at: usize,
         parent_indent: Option<usize>,
-    ) -> Result<(Node, usize)> {
+    ) -> Result<(Node<'a>, usize)> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             return Err(Unsupported);
@@ -228,15 +229,15 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The offset just past the closing quote of the quoted scalar at `at`, if it closes on
-    /// this line.
+    /// Returns the offset just past the closing quote of the quoted scalar at `at`, if it
+    /// closes on this line.
     fn quote_end_on_line(&self, at: usize, line_end: usize) -> Result<Option<usize>> {
         let quote = *self.byte(at).ok_or(Unsupported)?;
         Ok(self.find_close(quote, at + 1, line_end))
     }
 
-    /// The offset just past the first closing `quote` in `from..line_end`, skipping `''` in
-    /// single quotes and backslash escapes in double quotes.
+    /// Returns the offset just past the first closing `quote` in `from..line_end`. It skips
+    /// `''` in single quotes and backslash escapes in double quotes.
     fn find_close(&self, quote: u8, from: usize, line_end: usize) -> Option<usize> {
         let mut position = from;
         while position < line_end {
@@ -255,7 +256,7 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn block_mapping(&mut self, first_index: usize, column: usize) -> Result<(Node, usize)> {
+    fn block_mapping(&mut self, first_index: usize, column: usize) -> Result<(Node<'a>, usize)> {
         let mut entries = Vec::new();
         let mut index = first_index;
         let mut at = self.line(index)?.start + column;
@@ -301,14 +302,14 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    /// The value of a key whose line ends after the colon: a block on the next lines, or a
+    /// Reads the value of a key whose line ends after the colon: a block on the next lines, or a
     /// null scalar at `null_offset` (the colon, where saphyr-parser puts it).
     fn nested_value(
         &mut self,
         key_index: usize,
         key_column: usize,
         null_offset: usize,
-    ) -> Result<(Node, usize)> {
+    ) -> Result<(Node<'a>, usize)> {
         let following = self.next_content(key_index + 1);
         if let Some(line) = self.lines.get(following).copied() {
             let starts_sequence = self.byte(line.start + line.indent) == Some(&b'-')
@@ -338,7 +339,7 @@ impl<'a> Reader<'a> {
         Ok((null_at(null_offset), key_index + 1))
     }
 
-    fn block_sequence(&mut self, first_index: usize, column: usize) -> Result<(Node, usize)> {
+    fn block_sequence(&mut self, first_index: usize, column: usize) -> Result<(Node<'a>, usize)> {
         let mut items = Vec::new();
         let mut index = first_index;
         let start = self.line(index)?.start + column;
@@ -388,7 +389,7 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    fn key_node(&self, range: TextRange) -> Result<Node> {
+    fn key_node(&self, range: TextRange) -> Result<Node<'a>> {
         let raw = self.slice(range.start(), range.end())?;
         let (value, style) = match raw.as_bytes().first() {
             Some(b'\'') => (
@@ -399,7 +400,7 @@ impl<'a> Reader<'a> {
                 unescape_double(raw.get(1..raw.len() - 1).ok_or(Unsupported)?)?,
                 Style::DoubleQuoted,
             ),
-            _ => (raw.to_owned(), Style::Plain),
+            _ => (Cow::Borrowed(raw), Style::Plain),
         };
         Ok(Node {
             kind: NodeKind::Scalar { value, style },
@@ -412,7 +413,7 @@ impl<'a> Reader<'a> {
         index: usize,
         at: usize,
         parent_indent: Option<usize>,
-    ) -> Result<(Node, usize)> {
+    ) -> Result<(Node<'a>, usize)> {
         let parent = parent_indent.ok_or(Unsupported)?;
         match self.byte(at) {
             Some(b'\'' | b'"') => self.quoted(index, at, parent),
@@ -426,8 +427,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// The end of a plain scalar's text on one line: before a ` #` comment, without trailing
-    /// spaces. Rejects `: ` inside, which would start a mapping.
+    /// Returns the end of a plain scalar's text on one line, before a ` #` comment and without
+    /// trailing spaces. Rejects `: ` inside, which would start a mapping.
     fn plain_end(&self, at: usize, line_end: usize) -> Result<usize> {
         let mut position = at;
         let mut end = at;
@@ -451,10 +452,11 @@ impl<'a> Reader<'a> {
         Ok(end)
     }
 
-    fn plain(&mut self, index: usize, at: usize, parent: usize) -> Result<(Node, usize)> {
+    fn plain(&mut self, index: usize, at: usize, parent: usize) -> Result<(Node<'a>, usize)> {
         let line = self.line(index)?;
         let mut end = self.plain_end(at, line.end)?;
-        let mut value = self.slice(at, end)?.to_owned();
+        let first_line = self.slice(at, end)?;
+        let mut folded: Option<String> = None;
         let mut has_comment = self.slice(end, line.end)?.trim_start().starts_with('#');
         let mut next = index + 1;
         // Continuation lines fold into the value with one space each.
@@ -475,6 +477,7 @@ impl<'a> Reader<'a> {
             }
             let content = continuation.start + continuation.indent;
             let continuation_end = self.plain_end(content, continuation.end)?;
+            let value = folded.get_or_insert_with(|| first_line.to_owned());
             value.push(' ');
             value.push_str(self.slice(content, continuation_end)?);
             end = continuation_end;
@@ -487,7 +490,7 @@ impl<'a> Reader<'a> {
         Ok((
             Node {
                 kind: NodeKind::Scalar {
-                    value,
+                    value: folded.map_or(Cow::Borrowed(first_line), Cow::Owned),
                     style: Style::Plain,
                 },
                 range: TextRange::new(at, end),
@@ -496,7 +499,7 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    fn quoted(&mut self, index: usize, at: usize, parent: usize) -> Result<(Node, usize)> {
+    fn quoted(&mut self, index: usize, at: usize, parent: usize) -> Result<(Node<'a>, usize)> {
         let quote = *self.byte(at).ok_or(Unsupported)?;
         let style = if quote == b'\'' {
             Style::SingleQuoted
@@ -534,25 +537,19 @@ impl<'a> Reader<'a> {
             return Err(Unsupported);
         }
 
-        let mut folded = String::new();
-        let last = pieces.len().saturating_sub(1);
-        for (position, piece) in pieces.iter().enumerate() {
-            let mut text = *piece;
-            if position > 0 {
-                text = text.trim_start_matches(' ');
+        let value = match pieces.as_slice() {
+            // A one-line scalar needs no folding, and its value can borrow from the text.
+            [single] if quote == b'\'' => unquote_single(single),
+            [single] => unescape_double(single)?,
+            _ => {
+                let folded = fold_lines(&pieces);
+                let value = if quote == b'\'' {
+                    unquote_single(&folded)
+                } else {
+                    unescape_double(&folded)?
+                };
+                Cow::Owned(value.into_owned())
             }
-            if position < last {
-                text = text.trim_end_matches(' ');
-            }
-            if position > 0 {
-                folded.push(' ');
-            }
-            folded.push_str(text);
-        }
-        let value = if quote == b'\'' {
-            unquote_single(&folded)
-        } else {
-            unescape_double(&folded)?
         };
         Ok((
             Node {
@@ -563,7 +560,7 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    fn literal(&mut self, index: usize, at: usize, parent: usize) -> Result<(Node, usize)> {
+    fn literal(&mut self, index: usize, at: usize, parent: usize) -> Result<(Node<'a>, usize)> {
         let line = self.line(index)?;
         let header = self.slice(at + 1, line.end)?;
         let (chomping, comment) = match header.as_bytes().first() {
@@ -643,7 +640,7 @@ impl<'a> Reader<'a> {
         Ok((
             Node {
                 kind: NodeKind::Scalar {
-                    value,
+                    value: Cow::Owned(value),
                     style: Style::Literal,
                 },
                 range: TextRange::new(start, end.max(start)),
@@ -652,7 +649,7 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    fn flow_sequence(&self, index: usize, at: usize) -> Result<(Node, usize)> {
+    fn flow_sequence(&self, index: usize, at: usize) -> Result<(Node<'a>, usize)> {
         let line = self.line(index)?;
         let mut items = Vec::new();
         let mut position = at + 1;
@@ -711,7 +708,7 @@ impl<'a> Reader<'a> {
                         }
                         let node = Node {
                             kind: NodeKind::Scalar {
-                                value: self.slice(item_start, item_end)?.to_owned(),
+                                value: Cow::Borrowed(self.slice(item_start, item_end)?),
                                 style: Style::Plain,
                             },
                             range: TextRange::new(item_start, item_end),
@@ -751,7 +748,26 @@ impl<'a> Reader<'a> {
     }
 }
 
-fn empty_document(start: usize) -> YamlDocument {
+/// Joins the lines of a multi-line quoted scalar with one space each, trimming the spaces
+/// around each line break, as YAML line folding does.
+fn fold_lines(pieces: &[&str]) -> String {
+    let mut folded = String::new();
+    let last = pieces.len().saturating_sub(1);
+    for (position, piece) in pieces.iter().enumerate() {
+        let mut text = *piece;
+        if position > 0 {
+            folded.push(' ');
+            text = text.trim_start_matches(' ');
+        }
+        if position < last {
+            text = text.trim_end_matches(' ');
+        }
+        folded.push_str(text);
+    }
+    folded
+}
+
+fn empty_document(start: usize) -> YamlDocument<'static> {
     YamlDocument {
         root: None,
         range: TextRange::empty(start),
@@ -759,24 +775,28 @@ fn empty_document(start: usize) -> YamlDocument {
     }
 }
 
-fn null_at(offset: usize) -> Node {
+fn null_at(offset: usize) -> Node<'static> {
     Node {
         kind: NodeKind::Scalar {
-            value: String::new(),
+            value: Cow::Borrowed(""),
             style: Style::Plain,
         },
         range: TextRange::empty(offset),
     }
 }
 
-fn unquote_single(text: &str) -> String {
-    text.replace("''", "'")
+fn unquote_single(text: &str) -> Cow<'_, str> {
+    if text.contains("''") {
+        Cow::Owned(text.replace("''", "'"))
+    } else {
+        Cow::Borrowed(text)
+    }
 }
 
 /// Resolves the escapes of a double-quoted scalar; rare escapes leave the subset.
-fn unescape_double(text: &str) -> Result<String> {
+fn unescape_double(text: &str) -> Result<Cow<'_, str>> {
     if !text.contains('\\') {
-        return Ok(text.to_owned());
+        return Ok(Cow::Borrowed(text));
     }
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
@@ -798,7 +818,7 @@ fn unescape_double(text: &str) -> Result<String> {
         };
         out.push(escaped);
     }
-    Ok(out)
+    Ok(Cow::Owned(out))
 }
 
 #[cfg(test)]

@@ -43,7 +43,8 @@ pub fn check(files: &[FileInput<'_>], diagnostics: &mut Vec<(usize, Diagnostic)>
                         INFO.default_severity,
                         id.range,
                         format!(
-                            "rule id `{}` is already used in {first_path}; give this rule a new UUID",
+                            "rule id `{}` is already used in {first_path}; give this rule a \
+                             new UUID",
                             id.value
                         ),
                     )

@@ -45,7 +45,7 @@ fn kind_name(document: &SigmaDocument) -> &'static str {
     }
 }
 
-/// The missing keys with the range to report at and a hint of what to add.
+/// Lists the missing keys with the range to report at and a hint of what to add.
 fn missing_keys(document: &SigmaDocument) -> Vec<(&'static str, TextRange, &'static str)> {
     // A missing top-level key has no text of its own: point at the start of the document's
     // first key, which is where it would be added.

@@ -1,0 +1,153 @@
+//! `corpus/duplicate-of-corpus-rule`: the rule checks the same predicates as an indexed rule.
+
+use crate::corpus::CorpusContext;
+use crate::lints::{FileInput, LintInfo};
+use rulelens_corpus::{rule_indicators, IndicatorId, RuleId};
+use rulelens_syntax::{Diagnostic, Rule, Severity};
+use std::collections::{BTreeSet, HashSet};
+
+pub const INFO: LintInfo = LintInfo {
+    id: "corpus/duplicate-of-corpus-rule",
+    default_severity: Severity::Info,
+    summary: "the rule's predicates equal, or nearly equal, those of an indexed rule",
+    docs: "## What it flags\n\nA rule whose set of predicates (each indicator with whether it \
+is negated, in any order or grouping) equals that of a rule in the corpus index, or whose \
+Jaccard similarity with one (shared predicates divided by all distinct predicates of the \
+two) is at least `thresholds.duplicate-similarity` (default 0.9). A rule indexed under the \
+same id is not compared with itself.\n\n## Why it matters\n\nA duplicate doubles alerts and \
+maintenance; the indexed rule may already be deployed or better tuned.\n\n## Example\n\nA \
+Sigma rule translated by hand from an Elastic rule that is already in the index.\n\n## \
+Fix\n\nDeploy the existing rule instead, or make the difference explicit.\n",
+};
+
+/// How many of the rule's rarest indicators seed the near-duplicate candidates.
+const SEED_INDICATORS: usize = 3;
+/// The most candidate rules compared per rule.
+const MAX_CANDIDATES: usize = 2000;
+
+pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+    for document in &input.parsed.documents {
+        check_rule(&document.rule, corpus, out);
+    }
+}
+
+fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+    let index = corpus.index;
+    let indicators = rule_indicators(rule, corpus.taxonomy);
+    // The rule's predicate set: known indicators by id, and a count of unknown ones, which
+    // no indexed rule can share.
+    let mut own: BTreeSet<(IndicatorId, bool)> = BTreeSet::new();
+    let mut unknown: HashSet<(String, String, bool)> = HashSet::new();
+    for indicator in &indicators {
+        match index.indicator(indicator.concept, indicator.op(), indicator.value()) {
+            Some(id) => {
+                own.insert((id, indicator.negated));
+            }
+            None => {
+                unknown.insert((
+                    indicator.concept.to_owned(),
+                    indicator.value().to_owned(),
+                    indicator.negated,
+                ));
+            }
+        }
+    }
+    if own.is_empty() {
+        return;
+    }
+    let own_id = rule.metadata.id.as_ref().map(|id| id.value.as_str());
+    let is_self = |candidate: RuleId| {
+        own_id.is_some() && index.rule(candidate).map(|info| info.rule_id) == own_id
+    };
+
+    let exact: Vec<RuleId> = index
+        .same_predicate_set(rule, corpus.taxonomy)
+        .into_iter()
+        .filter(|candidate| !is_self(*candidate) && !index.is_deprecated(*candidate))
+        .collect();
+    let anchor = rule
+        .metadata
+        .title
+        .as_ref()
+        .map_or(rule.range, |title| title.range);
+    if let Some(first) = exact.first() {
+        out.push(Diagnostic::new(
+            INFO.id,
+            INFO.default_severity,
+            anchor,
+            format!(
+                "the predicates of this rule equal those of {}",
+                describe(*first, corpus)
+            ),
+        ));
+        return;
+    }
+
+    // Near duplicates: candidates share one of the rule's rarest indicators.
+    let mut seeds: Vec<(u32, IndicatorId)> = own
+        .iter()
+        .map(|(id, _)| (index.reach_of(*id, false).rules.total(), *id))
+        .collect();
+    seeds.sort();
+    let mut candidates: BTreeSet<RuleId> = BTreeSet::new();
+    for (_, id) in seeds.iter().take(SEED_INDICATORS) {
+        candidates.extend(
+            index
+                .rules_with_indicator(*id, false)
+                .into_iter()
+                .take(MAX_CANDIDATES),
+        );
+    }
+    let threshold = corpus.config.thresholds.duplicate_similarity;
+    let mut best: Option<(f64, RuleId)> = None;
+    for candidate in candidates.into_iter().take(MAX_CANDIDATES) {
+        if is_self(candidate) {
+            continue;
+        }
+        let theirs: BTreeSet<(IndicatorId, bool)> = index
+            .rule_indicators(candidate)
+            .iter()
+            .flat_map(|entry| {
+                let mut pairs = Vec::new();
+                if entry.positive {
+                    pairs.push((entry.indicator, false));
+                }
+                if entry.negated {
+                    pairs.push((entry.indicator, true));
+                }
+                pairs
+            })
+            .collect();
+        let shared = own.intersection(&theirs).count();
+        let union = own.union(&theirs).count() + unknown.len();
+        if union == 0 {
+            continue;
+        }
+        let similarity = shared as f64 / union as f64;
+        if similarity >= threshold && best.is_none_or(|(score, _)| similarity > score) {
+            best = Some((similarity, candidate));
+        }
+    }
+    if let Some((similarity, candidate)) = best {
+        out.push(Diagnostic::new(
+            INFO.id,
+            INFO.default_severity,
+            anchor,
+            format!(
+                "the predicates of this rule are {:.0}% the same as those of {}",
+                similarity * 100.0,
+                describe(candidate, corpus)
+            ),
+        ));
+    }
+}
+
+fn describe(rule: RuleId, corpus: &CorpusContext<'_>) -> String {
+    match corpus.index.rule(rule) {
+        Some(info) => {
+            let vendor = info.vendor.map_or("unknown", |v| v.name());
+            format!("the {vendor} rule \"{}\" ({})", info.title, info.path)
+        }
+        None => "an indexed rule".to_owned(),
+    }
+}

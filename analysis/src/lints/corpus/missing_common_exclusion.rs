@@ -1,0 +1,227 @@
+//! `corpus/missing-common-exclusion`: peer rules exclude something on a field this rule also
+//! checks, and this rule does not.
+
+use super::shared::{covers, describe, peers_of};
+use crate::corpus::CorpusContext;
+use crate::fixes::{exclusion_fix, Exclusion};
+use crate::lints::{FileInput, LintInfo};
+use rulelens_corpus::{rule_indicators, RuleId};
+use rulelens_syntax::{Diagnostic, Document, Op, Severity};
+use std::collections::{BTreeMap, HashMap};
+
+pub const INFO: LintInfo = LintInfo {
+    id: "corpus/missing-common-exclusion",
+    default_severity: Severity::Warning,
+    summary: "peer rules exclude something on a field this rule checks, and this rule does not",
+    docs: "## What it flags\n\nA field the rule checks on which at least \
+`thresholds.missing-exclusion-share` of its peer rules (default 25%) carry the same \
+exclusion, when at least `thresholds.min-peers` peers (default 5) check that field. Peers \
+are the indexed rules that share an ATT&CK technique with the rule or, when it has none, its \
+data source and fields. An exclusion the rule already covers semantically (a wider CIDR, a \
+shorter prefix, `ipv4_is_private()`) does not count as missing.\n\n## Why it matters\n\n\
+When most rules for a technique exclude the private and loopback ranges, a service account \
+or a system path, the rule without that exclusion fires on the noise they learned to skip.\n\n\
+## Example\n\nA rule on external remote services (T1133) that checks `SourceIp` without \
+excluding `10.0.0.0/8`, `172.16.0.0/12` and `192.168.0.0/16`, which its peers exclude.\n\n\
+## Fix\n\nThe quick fix adds the missing exclusions in the rule's own idiom (a Sigma \
+`filter_main_*` selection and `and not` in the condition). It only inserts equality, prefix \
+and CIDR exclusions: an exclusion that an attacker could satisfy with a leading wildcard \
+(`contains`, `endswith`) is named in the message but never inserted.\n",
+};
+
+/// Exclusions named per finding.
+const SHOWN: usize = 5;
+
+/// How peers exclude one indicator on one concept.
+#[derive(Default)]
+struct PeerExclusion {
+    rules: u32,
+    titles: Vec<String>,
+}
+
+pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+    for document in &input.parsed.documents {
+        check_document(input.text, document, corpus, out);
+    }
+}
+
+fn check_document(
+    text: &str,
+    document: &Document,
+    corpus: &CorpusContext<'_>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let rule = &document.rule;
+    let indicators = rule_indicators(rule, corpus.taxonomy);
+    let mut positive_concepts: Vec<&str> = indicators
+        .iter()
+        .filter(|i| !i.negated && !i.concept.is_empty())
+        .map(|i| i.concept)
+        .collect();
+    positive_concepts.sort_unstable();
+    positive_concepts.dedup();
+    if positive_concepts.is_empty() {
+        return;
+    }
+
+    let peers = peers_of(rule, corpus.index, &positive_concepts);
+    let min_peers = corpus.config.thresholds.min_peers as usize;
+    if peers.len() < min_peers {
+        return;
+    }
+    let (users, exclusions) = peer_statistics(&peers, &positive_concepts, corpus);
+
+    for concept in positive_concepts {
+        let peers_using = users.get(concept).copied().unwrap_or(0);
+        if (peers_using as usize) < min_peers {
+            continue;
+        }
+        let own: Vec<(Op, &str)> = indicators
+            .iter()
+            .filter(|i| i.negated && i.concept == concept)
+            .map(|i| (i.op(), i.value()))
+            .collect();
+        let share = corpus.config.thresholds.missing_exclusion_share;
+        let mut missing: Vec<(&(Op, String), &PeerExclusion)> = exclusions
+            .get(concept)
+            .into_iter()
+            .flatten()
+            .filter(|(_, peer)| f64::from(peer.rules) >= share * f64::from(peers_using))
+            .filter(|((op, value), _)| {
+                !own.iter()
+                    .any(|(have_op, have)| covers(*have_op, have, *op, value))
+            })
+            .collect();
+        if missing.is_empty() {
+            continue;
+        }
+        missing.sort_by(|a, b| b.1.rules.cmp(&a.1.rules).then_with(|| a.0.cmp(b.0)));
+
+        let Some(first) = indicators
+            .iter()
+            .find(|i| !i.negated && i.concept == concept)
+        else {
+            continue;
+        };
+        let field = first
+            .predicate
+            .field
+            .as_ref()
+            .map_or(concept, |f| f.name.as_str());
+        let range = first
+            .predicate
+            .field
+            .as_ref()
+            .map_or(first.predicate.range, |f| f.range);
+        let named: Vec<String> = missing
+            .iter()
+            .take(SHOWN)
+            .map(|((op, value), peer)| {
+                format!(
+                    "{} ({} of {peers_using} peers)",
+                    describe(field, *op, value),
+                    peer.rules
+                )
+            })
+            .collect();
+        let titles: Vec<&str> = missing
+            .iter()
+            .flat_map(|(_, peer)| peer.titles.iter().map(String::as_str))
+            .take(2)
+            .collect();
+        let mut message = format!(
+            "peer rules exclude {} and this rule does not",
+            named.join(", ")
+        );
+        if missing.len() > SHOWN {
+            message.push_str(&format!(" (and {} more)", missing.len() - SHOWN));
+        }
+        if !titles.is_empty() {
+            message.push_str(&format!("; for example \"{}\"", titles.join("\" and \"")));
+        }
+
+        let to_insert: Vec<Exclusion> = missing
+            .iter()
+            .map(|((op, value), _)| Exclusion {
+                op: *op,
+                value: value.clone(),
+            })
+            .collect();
+        let mut diagnostic = Diagnostic::new(INFO.id, INFO.default_severity, range, message);
+        let fix = exclusion_fix(
+            text,
+            document,
+            field,
+            &to_insert,
+            format!("Exclude what peer rules exclude on `{field}`"),
+            &slug(field),
+        );
+        if let Some(fix) = fix {
+            diagnostic = diagnostic.with_fix(fix);
+        }
+        out.push(diagnostic);
+    }
+}
+
+type ExclusionTable = HashMap<String, BTreeMap<(Op, String), PeerExclusion>>;
+
+/// Counts, per concept the rule checks, the peers that check it and the exclusions they
+/// carry on it.
+fn peer_statistics(
+    peers: &[RuleId],
+    concepts: &[&str],
+    corpus: &CorpusContext<'_>,
+) -> (HashMap<String, u32>, ExclusionTable) {
+    let index = corpus.index;
+    let mut users: HashMap<String, u32> = HashMap::new();
+    let mut exclusions: ExclusionTable = HashMap::new();
+    for peer in peers {
+        let title = index
+            .rule(*peer)
+            .map(|info| info.title.to_owned())
+            .unwrap_or_default();
+        let mut used: Vec<&str> = Vec::new();
+        for entry in index.rule_indicators(*peer) {
+            let Some((concept, op, value)) = index.indicator_key(entry.indicator) else {
+                continue;
+            };
+            if !concepts.contains(&concept) {
+                continue;
+            }
+            if !used.contains(&concept) {
+                used.push(concept);
+            }
+            if entry.exclusion {
+                let slot = exclusions
+                    .entry(concept.to_owned())
+                    .or_default()
+                    .entry((op, value.to_owned()))
+                    .or_default();
+                slot.rules += 1;
+                if slot.titles.len() < 2 && !title.is_empty() {
+                    slot.titles.push(title.clone());
+                }
+            }
+        }
+        for concept in used {
+            *users.entry(concept.to_owned()).or_default() += 1;
+        }
+    }
+    (users, exclusions)
+}
+
+/// A selection-name-safe form of a field name.
+fn slug(field: &str) -> String {
+    let mut slug: String = field
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    slug.truncate(40);
+    slug
+}

@@ -1,0 +1,225 @@
+//! `corpus/noisy-indicator-alone`: a branch of the rule matches on indicators that hundreds of
+//! corpus rules also check, with nothing specific beside them.
+
+use super::shared::{
+    describe, positive_branches, predicate_concepts, value_of, vendor_breakdown, Leaf,
+};
+use crate::corpus::CorpusContext;
+use crate::lints::{FileInput, LintInfo};
+use rulelens_corpus::{Index, IndicatorId, RuleId};
+use rulelens_syntax::{Diagnostic, Op, Predicate, PredicateContext, Rule, Severity};
+use std::collections::{HashMap, HashSet};
+
+pub const INFO: LintInfo = LintInfo {
+    id: "corpus/noisy-indicator-alone",
+    default_severity: Severity::Warning,
+    summary: "a branch of the rule matches only on indicators that many corpus rules check",
+    docs: "## What it flags\n\nA branch of the rule's positive logic (one way the rule can \
+match, after expanding its `or`s) whose every indicator is checked by at least \
+`thresholds.noisy-indicator-reach` rules of the corpus index, or is an existence test, with \
+nothing specific beside it. The message gives the corpus reach overall, per vendor and under \
+the rule's techniques, and the indicators that rules checking the same one most often pair \
+with it.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
+`cs-method: GET` or `event.outcome: success`, describes normal traffic. Used alone it fires \
+on every request or logon, buries the analyst in alerts and gets the rule disabled.\n\n\
+## Example\n\n```yaml\ndetection:\n    selection:\n        cs-method: 'GET'\n    condition: \
+selection\n```\n\n## Fix\n\nAdd what makes the behaviour specific, as peer rules do: a URI, \
+a user agent, a process path. For example:\n\n```yaml\ndetection:\n    selection:\n        \
+cs-method: 'GET'\n        cs-uri-query|contains: '/cgi-bin/luci/;stok='\n    condition: \
+selection\n```\n\nThe default threshold is 100 rules: about 0.1% of the indicators of the \
+default index reach it, and they are the generic ones (HTTP methods, common event ids, \
+shells and script hosts).\n",
+};
+
+/// How many co-occurring indicators the message names.
+const PAIRINGS_SHOWN: usize = 3;
+/// How many rules that check a noisy indicator are read to find what they pair it with.
+const PAIRING_SAMPLE: usize = 2000;
+
+pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+    for document in &input.parsed.documents {
+        check_rule(&document.rule, corpus, out);
+    }
+}
+
+fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+    let Some(logic) = &rule.logic else {
+        return;
+    };
+    let Some(branches) = positive_branches(logic) else {
+        tracing::debug!("rule logic too large to expand; noisy-indicator check skipped");
+        return;
+    };
+    let concepts = predicate_concepts(rule, corpus.taxonomy);
+    let threshold = corpus.config.thresholds.noisy_indicator_reach;
+    let techniques: Vec<&str> = rule
+        .metadata
+        .techniques
+        .iter()
+        .map(|t| t.value.as_str())
+        .collect();
+    let technique_rules: Vec<RuleId> = {
+        let mut rules: Vec<RuleId> = techniques
+            .iter()
+            .flat_map(|t| corpus.index.technique_rules(t, false))
+            .collect();
+        rules.sort();
+        rules.dedup();
+        rules
+    };
+
+    let mut flagged: HashSet<*const Predicate> = HashSet::new();
+    let mut reported_keys: HashSet<(String, Op, String)> = HashSet::new();
+    for branch in &branches {
+        let Some(noisy) = noisy_leaves(branch, &concepts, corpus.index, threshold) else {
+            continue;
+        };
+        for (predicate, concept, indicator) in noisy {
+            let key = (
+                concept.to_owned(),
+                predicate.op,
+                value_of(predicate).to_owned(),
+            );
+            if !flagged.insert(predicate as *const Predicate) || !reported_keys.insert(key) {
+                continue;
+            }
+            out.push(diagnostic(
+                predicate,
+                concept,
+                indicator,
+                corpus,
+                &technique_rules,
+                &techniques,
+            ));
+        }
+    }
+}
+
+/// The noisy predicates of a branch with their concept and indicator, or `None` when the
+/// branch has something specific, something unknown, or no positive predicate at all.
+fn noisy_leaves<'r>(
+    branch: &[Leaf<'r>],
+    concepts: &HashMap<*const Predicate, &'r str>,
+    index: &Index,
+    threshold: u32,
+) -> Option<Vec<(&'r Predicate, &'r str, Option<IndicatorId>)>> {
+    let mut noisy = Vec::new();
+    for leaf in branch {
+        match leaf {
+            Leaf::Opaque => return None,
+            Leaf::Negated => {}
+            Leaf::Positive(predicate) => {
+                if predicate.context != PredicateContext::Source {
+                    return None;
+                }
+                let concept = concepts.get(&(*predicate as *const Predicate)).copied()?;
+                let indicator = index.indicator(concept, predicate.op, value_of(predicate));
+                let reach = indicator.map_or(0, |id| index.reach_of(id, false).rules.total());
+                if !predicate.op.is_existence() && reach < threshold {
+                    return None;
+                }
+                noisy.push((*predicate, concept, indicator));
+            }
+        }
+    }
+    (!noisy.is_empty()).then_some(noisy)
+}
+
+fn diagnostic(
+    predicate: &Predicate,
+    concept: &str,
+    indicator: Option<IndicatorId>,
+    corpus: &CorpusContext<'_>,
+    technique_rules: &[RuleId],
+    techniques: &[&str],
+) -> Diagnostic {
+    let field = predicate
+        .field
+        .as_ref()
+        .map_or("keyword", |f| f.name.as_str());
+    let described = describe(field, predicate.op, value_of(predicate));
+    let range = predicate
+        .value
+        .as_ref()
+        .map_or(predicate.range, |v| v.range);
+    let Some(indicator) = indicator else {
+        return Diagnostic::new(
+            INFO.id,
+            INFO.default_severity,
+            range,
+            format!(
+                "{described} is only an existence test and nothing more specific narrows this \
+                 branch: add a value that identifies the behaviour"
+            ),
+        );
+    };
+    let reach = corpus.index.reach_of(indicator, false);
+    let mut message = format!(
+        "{described} is checked by {} corpus rules ({})",
+        reach.rules.total(),
+        vendor_breakdown(&reach.rules)
+    );
+    if !techniques.is_empty() {
+        let under = corpus.index.reach_among(indicator, technique_rules);
+        message.push_str(&format!(
+            ", {under} of them under {}",
+            techniques.join(", ")
+        ));
+    }
+    message.push_str(", and nothing more specific narrows this branch");
+    let pairings = pairings(indicator, concept, corpus, technique_rules);
+    if pairings.is_empty() {
+        message.push_str(": add a value that identifies the behaviour");
+    } else {
+        message.push_str("; rules that check it most often add ");
+        message.push_str(&pairings.join(", "));
+    }
+    Diagnostic::new(INFO.id, INFO.default_severity, range, message)
+}
+
+/// The specific indicators that rules checking `indicator` most often check beside it,
+/// preferring rules of the same techniques.
+fn pairings(
+    indicator: IndicatorId,
+    concept: &str,
+    corpus: &CorpusContext<'_>,
+    technique_rules: &[RuleId],
+) -> Vec<String> {
+    let index = corpus.index;
+    let threshold = corpus.config.thresholds.noisy_indicator_reach;
+    let mut rules = index.rules_with_indicator(indicator, false);
+    let under_technique: Vec<RuleId> = rules
+        .iter()
+        .copied()
+        .filter(|rule| technique_rules.binary_search(rule).is_ok())
+        .collect();
+    if under_technique.len() >= 3 {
+        rules = under_technique;
+    }
+    let mut counts: HashMap<IndicatorId, u32> = HashMap::new();
+    for rule in rules.iter().take(PAIRING_SAMPLE) {
+        for entry in index.rule_indicators(*rule) {
+            if entry.indicator != indicator && entry.positive && !entry.exclusion {
+                *counts.entry(entry.indicator).or_default() += 1;
+            }
+        }
+    }
+    let mut ranked: Vec<(IndicatorId, u32)> = counts
+        .into_iter()
+        .filter(|(id, count)| *count >= 2 && index.reach_of(*id, false).rules.total() < threshold)
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
+        .into_iter()
+        .take(PAIRINGS_SHOWN)
+        .filter_map(|(id, count)| {
+            let (other_concept, op, value) = index.indicator_key(id)?;
+            let field = if other_concept == concept {
+                concept
+            } else {
+                other_concept
+            };
+            Some(format!("{} ({count} rules)", describe(field, op, value)))
+        })
+        .collect()
+}
