@@ -1,5 +1,5 @@
--- A network rule in network_rundll32.kql that lacks the exclusion its peers carry:
--- the code action inserts it, the buffer changes and the finding goes.
+-- The KQL form of the remote logon rule, rdp_logon_ipv4.kql: the code action inserts the
+-- missing private-range exclusion, the buffer changes and the finding goes.
 
 local scenarios = dofile(os.getenv("RULELENS_NVIM_TESTS") .. "/corpus_scenarios.lua")
-scenarios.exclusion_fix("network_rundll32.kql")
+scenarios.exclusion_fix("rdp_logon_ipv4.kql", "corpus/missing-common-exclusion")

@@ -193,6 +193,11 @@ fn corpus_sigma_exclusion_code_action() {
 }
 
 #[test]
+fn corpus_sigma_private_range_code_action() {
+    run_script("sigma_private_range_fix.lua", true);
+}
+
+#[test]
 fn corpus_kql_noisy_indicator_range() {
     run_script("kql_noisy_indicator.lua", true);
 }
