@@ -61,9 +61,11 @@ function M.field_hover(fixture, field)
       position = { line = line, character = column + 1 },
     })
     local text = helpers.hover_text(hover)
-    -- A count of rules, such as "34 rules" or "34 indexed rules".
-    local counted = text:lower():find("%d[%d,]*%s+rules?%f[%A]")
-      or text:lower():find("%d[%d,]*%s+%a+%s+rules?%f[%A]")
+    -- A count of rules, such as "34 rules" or "**34** corpus rules" before the Markdown
+    -- emphasis is removed.
+    local plain = text:lower():gsub("[*_`]", "")
+    local counted = plain:find("%d[%d,]*%s+rules?%f[%A]")
+      or plain:find("%d[%d,]*%s+%a+%s+rules?%f[%A]")
     expect(counted, "the hover on %s does not count rules:\n%s", field, text)
   end)
 end

@@ -320,8 +320,9 @@ async function checkFieldHover(fixture: string, languageId: string, field: strin
         position: { line: position.line, character: position.character + 1 },
     });
     assert.ok(hover, `no hover on ${field}`);
-    const contents = JSON.stringify(hover.contents);
-    // A count of rules, such as "34 rules" or "34 indexed rules".
+    const contents = JSON.stringify(hover.contents).replace(/[*_`]/g, '');
+    // A count of rules, such as "34 rules" or "**34** corpus rules" before the Markdown
+    // emphasis is removed.
     assert.match(
         contents,
         /\d[\d,]*\s+(\w+\s+)?rules?\b/i,
