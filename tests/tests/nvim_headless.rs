@@ -208,6 +208,6 @@ fn corpus_kql_field_hover_figures() {
 }
 
 #[test]
-fn corpus_kql_exclusion_code_action() {
+fn corpus_kql_private_range_code_action() {
     run_script("kql_exclusion_fix.lua", true);
 }
