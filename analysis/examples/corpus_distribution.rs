@@ -25,11 +25,16 @@ fn main() {
     println!("indicators with reach > 0: {count}");
     for percentile in [50.0, 90.0, 99.0, 99.5, 99.9] {
         let position = ((count as f64) * percentile / 100.0) as usize;
-        let reach = reaches.get(position.min(count.saturating_sub(1))).map_or(0, |r| r.0);
+        let reach = reaches
+            .get(position.min(count.saturating_sub(1)))
+            .map_or(0, |r| r.0);
         println!("p{percentile}: {reach}");
     }
     for threshold in [25, 50, 100, 200] {
-        let above = reaches.iter().filter(|(reach, _)| *reach >= threshold).count();
+        let above = reaches
+            .iter()
+            .filter(|(reach, _)| *reach >= threshold)
+            .count();
         println!("reach >= {threshold}: {above} indicators");
     }
     println!("most reached:");

@@ -8,8 +8,9 @@ local expect = helpers.expect
 local M = {}
 
 --- Settings that make the request-method indicator, checked by a few dozen corpus rules,
---- count as noisy, and an exclusion that one peer rule in ten carries count as common. The
---- remote logon fixture has about 30 peers, of which 5 exclude the private ranges.
+--- count as noisy, and an exclusion that one peer rule in ten carries count as common. With
+--- the default index built from every front end, 5 of the remote logon fixture's 31 peers
+--- exclude the private ranges, under the default share of 25%.
 M.settings = {
   thresholds = { ["noisy-indicator-reach"] = 10, ["missing-exclusion-share"] = 0.1 },
 }
