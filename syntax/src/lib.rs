@@ -15,6 +15,7 @@ pub mod ir;
 pub mod line_index;
 pub mod sigma;
 pub mod source;
+pub mod spl;
 
 pub use diagnostic::{Diagnostic, Fix, Related, Severity, TextEdit};
 pub use ir::*;
@@ -27,6 +28,7 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub enum Tree {
     Sigma(Box<sigma::SigmaDocument>),
+    Spl(Box<spl::SplDocument>),
 }
 
 /// One rule read from a file, with its language-specific syntax.
@@ -108,20 +110,49 @@ fn has_top_level_key(text: &str, line_text: &str) -> bool {
 pub fn parse(format: Format, text: &str) -> ParsedFile {
     let mut parsed = match format {
         Format::Sigma => sigma::parse(text),
-        Format::SentinelYaml
-        | Format::Kql
-        | Format::SplunkYaml
-        | Format::Spl
-        | Format::ElasticToml
-        | Format::PantherYaml => ParsedFile::default(),
+        Format::SplunkYaml => spl::parse_yaml(text),
+        Format::Spl => spl::parse(text),
+        Format::SentinelYaml | Format::Kql | Format::ElasticToml | Format::PantherYaml => {
+            ParsedFile::default()
+        }
     };
     parsed.format = Some(format);
     parsed
 }
 
 /// Detects the format and parses; `None` when the file holds no rule.
+///
+/// Splunk files get the macro definitions of the nearest `macros/` folder above `path`, so
+/// that macro calls expand; each folder is read once per process. Other formats read nothing
+/// but `text`.
 pub fn parse_path(path: &Path, text: &str) -> Option<ParsedFile> {
-    detect_format(path, text).map(|format| parse(format, text))
+    let format = detect_format(path, text)?;
+    let mut parsed = match format {
+        Format::SplunkYaml => spl::parse_yaml_with_macros(text, &macros_near(path)),
+        Format::Spl => spl::parse_with_macros(text, &macros_near(path)),
+        _ => parse(format, text),
+    };
+    parsed.format = Some(format);
+    Some(parsed)
+}
+
+/// The macro table of the `macros/` folder nearest above `path`, empty when there is none.
+fn macros_near(path: &Path) -> std::sync::Arc<spl::MacroTable> {
+    use std::collections::HashMap;
+    use std::path::PathBuf;
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    static TABLES: OnceLock<Mutex<HashMap<PathBuf, Arc<spl::MacroTable>>>> = OnceLock::new();
+    let Some(folder) = spl::find_macros_dir(path) else {
+        return Arc::new(spl::MacroTable::new());
+    };
+    let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let table = tables
+        .entry(folder.clone())
+        // Macro files that cannot be read are skipped; their calls stay opaque.
+        .or_insert_with(|| Arc::new(spl::MacroTable::load_dir(&folder).0));
+    Arc::clone(table)
 }
 
 #[cfg(test)]

@@ -11,12 +11,10 @@ fn documents(text: &str) -> Vec<SigmaDocument> {
         .documents
         .into_iter()
         .map(|document| {
-            // Other front ends add `Tree` variants; a Sigma file only yields this one.
-            #[allow(unreachable_patterns)]
-            match document.tree {
-                Tree::Sigma(sigma) => *sigma,
-                _ => panic!("a Sigma file yielded another tree"),
-            }
+            let Tree::Sigma(sigma) = document.tree else {
+                panic!("a Sigma file gave a tree of another language");
+            };
+            *sigma
         })
         .collect()
 }

@@ -96,6 +96,8 @@ fn json_output_has_diagnostics_and_summary() {
         "check",
         "--format",
         "json",
+        "--select",
+        "syntax,sigma",
         dir.to_str().expect("utf-8 path"),
     ]);
     assert_eq!(result.code, Some(1));

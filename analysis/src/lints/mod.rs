@@ -14,6 +14,7 @@ use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 pub mod corpus;
 pub mod field;
 mod sigma;
+mod spl_syntax;
 mod syntax_errors;
 
 /// The documentation and defaults of one lint.
@@ -166,6 +167,58 @@ pub static LINTS: &[Lint] = &[
     Lint {
         info: &field::unknown_field::INFO,
         check: Check::Corpus(field::unknown_field::check),
+    },
+    Lint {
+        info: &spl_syntax::UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNTERMINATED_BACKTICK,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNTERMINATED_COMMENT,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNBALANCED_PARENTHESIS,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNBALANCED_BRACKET,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::EMPTY_PIPE_SEGMENT,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNKNOWN_COMMAND,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::MISSING_OPERAND,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::NESTING_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::MACRO_RECURSION,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::UNKNOWN_MACRO,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &spl_syntax::MISSING_SEARCH,
+        check: Check::Parser,
     },
 ];
 
