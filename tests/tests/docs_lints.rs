@@ -31,6 +31,7 @@ fn checked_by(lint: &Lint) -> &'static str {
     match lint.check {
         Check::Parser => "the file reader or a parser, while the file is read",
         Check::File(_) => "a lint over each file",
+        Check::Corpus(_) => "a lint over each file, against the corpus index",
         Check::Workspace(_) => "a lint over all files checked together",
     }
 }
