@@ -67,3 +67,71 @@ fn load_combined(config: &Config) -> Result<Index, String> {
     parts.extend(extras.iter());
     combine_indexes(&parts).map_err(|error| error.to_string())
 }
+
+/// The lowest noisy-indicator threshold derived from an index, so that a small custom index
+/// does not call every repeated indicator noisy.
+const MIN_DERIVED_THRESHOLD: u32 = 20;
+
+/// The corpus reach at which an indicator counts as noisy: the configured value, or else the
+/// 99.9th percentile of reach over the index's indicators (at least 20). On the default
+/// index that is the top one in a thousand indicators: shells, script hosts, HTTP methods
+/// and common event ids.
+pub fn noisy_threshold(config: &Config, index: &Index) -> u32 {
+    if let Some(configured) = config.thresholds.noisy_indicator_reach {
+        return configured;
+    }
+    static DERIVED: OnceLock<Mutex<HashMap<usize, u32>>> = OnceLock::new();
+    let key = index as *const Index as usize;
+    let cache = DERIVED.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    *cache.entry(key).or_insert_with(|| derive_threshold(index))
+}
+
+fn derive_threshold(index: &Index) -> u32 {
+    let mut reaches: Vec<u32> = (0..index.indicator_count())
+        .map(|position| {
+            let id = rulelens_corpus::IndicatorId(u32::try_from(position).unwrap_or(u32::MAX));
+            index.reach_of(id, false).rules.total()
+        })
+        .filter(|reach| *reach > 0)
+        .collect();
+    if reaches.is_empty() {
+        return MIN_DERIVED_THRESHOLD;
+    }
+    reaches.sort_unstable();
+    let position = reaches.len() * 999 / 1000;
+    reaches[position.min(reaches.len() - 1)].max(MIN_DERIVED_THRESHOLD)
+}
+
+/// Every indicator of an index decoded once: the lints read the keys of thousands of peer
+/// rules, and decoding an indicator from the index file costs a search and a UTF-8 check.
+#[derive(Debug)]
+pub struct IndicatorTable {
+    /// By indicator id: concept, operator and value; `None` for an id the index cannot decode.
+    pub keys: Vec<Option<(std::sync::Arc<str>, rulelens_syntax::Op, std::sync::Arc<str>)>>,
+}
+
+/// The decoded indicators of `index`, built on first use and kept for the process.
+pub fn indicator_table(index: &Index) -> std::sync::Arc<IndicatorTable> {
+    use std::sync::Arc;
+    static TABLES: OnceLock<Mutex<HashMap<usize, Arc<IndicatorTable>>>> = OnceLock::new();
+    let key = index as *const Index as usize;
+    let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let table = tables.entry(key).or_insert_with(|| {
+        let mut concepts: HashMap<String, Arc<str>> = HashMap::new();
+        let keys = (0..index.indicator_count())
+            .map(|position| {
+                let id = rulelens_corpus::IndicatorId(u32::try_from(position).unwrap_or(u32::MAX));
+                let (concept, op, value) = index.indicator_key(id)?;
+                let concept = concepts
+                    .entry(concept.to_owned())
+                    .or_insert_with(|| Arc::from(concept))
+                    .clone();
+                Some((concept, op, Arc::from(value)))
+            })
+            .collect();
+        Arc::new(IndicatorTable { keys })
+    });
+    Arc::clone(table)
+}

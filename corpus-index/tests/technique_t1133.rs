@@ -35,9 +35,7 @@ fn t1133_sigma_count() {
 
 #[test]
 fn t1133_elastic_count() {
-    // FIXME: the Elastic front end has not merged into this branch; the corpus has 22 active
-    // rules.
-    assert_eq!(vendor_count(&t1133_json(), "elastic"), 0);
+    assert_eq!(vendor_count(&t1133_json(), "elastic"), 22);
 }
 
 #[test]
@@ -47,15 +45,12 @@ fn t1133_splunk_count() {
 
 #[test]
 fn t1133_sentinel_count() {
-    // FIXME: the KQL/Sentinel front end has not merged into this branch; the corpus has 171
-    // rules.
-    assert_eq!(vendor_count(&t1133_json(), "sentinel"), 0);
+    assert_eq!(vendor_count(&t1133_json(), "sentinel"), 171);
 }
 
 #[test]
 fn t1133_panther_count() {
-    // FIXME: the Panther front end has not merged into this branch; the corpus has 4 rules.
-    assert_eq!(vendor_count(&t1133_json(), "panther"), 0);
+    assert_eq!(vendor_count(&t1133_json(), "panther"), 4);
 }
 
 /// The values excluded on the source-address concept.
@@ -94,5 +89,8 @@ fn t1133_request_method_reach_exceeds_count() {
         let reach = row["corpus_reach"].as_u64().unwrap_or(0);
         assert!(reach > here, "{row}");
     }
-    assert!(!methods.is_empty(), "no request-method indicator under T1133");
+    assert!(
+        !methods.is_empty(),
+        "no request-method indicator under T1133"
+    );
 }

@@ -351,6 +351,9 @@ pub enum PredicateContext {
     Computed,
     /// Applies after aggregation (`where count > 5` after `summarize`/`stats`).
     Threshold,
+    /// Bounds the time window searched (`TimeGenerated > ago(1d)`) rather than what the rule
+    /// detects. Indicator statistics should skip these.
+    TimeWindow,
 }
 
 /// A leaf of the logic: one field, one operator, at most one value.

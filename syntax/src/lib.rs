@@ -10,9 +10,12 @@
 
 pub mod corpus_path;
 pub mod diagnostic;
+pub mod elastic;
 pub mod embed;
 pub mod ir;
+pub mod kql;
 pub mod line_index;
+pub mod panther;
 pub mod sigma;
 pub mod source;
 pub mod spl;
@@ -28,7 +31,10 @@ use std::path::Path;
 #[derive(Clone, Debug)]
 pub enum Tree {
     Sigma(Box<sigma::SigmaDocument>),
+    Kql(Box<kql::KqlDocument>),
     Spl(Box<spl::SplDocument>),
+    Elastic(Box<elastic::ElasticDocument>),
+    Panther(Box<panther::PantherDocument>),
 }
 
 /// One rule read from a file, with its language-specific syntax.
@@ -110,11 +116,11 @@ fn has_top_level_key(text: &str, line_text: &str) -> bool {
 pub fn parse(format: Format, text: &str) -> ParsedFile {
     let mut parsed = match format {
         Format::Sigma => sigma::parse(text),
+        Format::SentinelYaml | Format::Kql => kql::parse(format, text),
         Format::SplunkYaml => spl::parse_yaml(text),
         Format::Spl => spl::parse(text),
-        Format::SentinelYaml | Format::Kql | Format::ElasticToml | Format::PantherYaml => {
-            ParsedFile::default()
-        }
+        Format::ElasticToml => elastic::parse(text),
+        Format::PantherYaml => panther::parse(text),
     };
     parsed.format = Some(format);
     parsed
@@ -147,7 +153,9 @@ fn macros_near(path: &Path) -> std::sync::Arc<spl::MacroTable> {
         return Arc::new(spl::MacroTable::new());
     };
     let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut tables = tables
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let table = tables
         .entry(folder.clone())
         // Macro files that cannot be read are skipped; their calls stay opaque.

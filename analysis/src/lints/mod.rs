@@ -13,6 +13,8 @@ use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 
 pub mod corpus;
 pub mod field;
+mod elastic_panther_syntax;
+mod kql_syntax;
 mod sigma;
 mod spl_syntax;
 mod syntax_errors;
@@ -218,6 +220,142 @@ pub static LINTS: &[Lint] = &[
     },
     Lint {
         info: &spl_syntax::MISSING_SEARCH,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ELASTIC_INVALID_TOML,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ELASTIC_MISSING_RULE_TABLE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ELASTIC_MISSING_QUERY,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ELASTIC_UNKNOWN_LANGUAGE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ELASTIC_WRONG_TYPE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::LUCENE_SYNTAX_ERROR,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::KUERY_UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::KUERY_UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::KUERY_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::EQL_UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::EQL_UNTERMINATED_COMMENT,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::EQL_UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::EQL_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ESQL_UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ESQL_UNTERMINATED_COMMENT,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ESQL_UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::ESQL_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_INVALID_YAML,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_WRONG_TYPE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_MISSING_KEY,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_UNKNOWN_CONDITION,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_SQL_UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_SQL_UNTERMINATED_COMMENT,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_SQL_UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &elastic_panther_syntax::PANTHER_SQL_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNBALANCED_BRACKETS,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNTERMINATED_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::MISSING_OPERAND,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNKNOWN_OPERATOR,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::EMPTY_PIPE,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::UNEXPECTED_TOKEN,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::NESTING_TOO_DEEP,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::QUERY_NOT_STRING,
+        check: Check::Parser,
+    },
+    Lint {
+        info: &kql_syntax::INVALID_YAML,
         check: Check::Parser,
     },
 ];

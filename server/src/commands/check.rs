@@ -12,6 +12,7 @@ use rulelens_analysis::config::Config;
 use rulelens_analysis::lints::apply_levels;
 use rulelens_analysis::{analyze_file, analyze_workspace, FileInput};
 use rulelens_syntax::{Diagnostic, Fix, Severity, TextRange};
+use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -187,44 +188,55 @@ fn check_paths(paths: &[PathBuf], configs: &mut Configs) -> Result<(Vec<Checked>
     Ok((checked, !path_errors.is_empty()))
 }
 
-/// Runs every lint over the checked files and returns the findings in path and position
-/// order.
+/// Runs every lint over the checked files, in parallel, and returns the findings in path and
+/// position order.
 fn lint_files(checked: &[Checked]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    let mut inputs = Vec::new();
-    let mut input_files = Vec::new();
-    for (position, entry) in checked.iter().enumerate() {
-        let file = &entry.file;
-        let mut diagnostics = apply_levels(file.load_errors.clone(), &entry.config);
-        match &file.parsed {
-            Some(parsed) => {
-                let input = FileInput {
-                    path: file.path.to_str().unwrap_or_default(),
-                    text: &file.text,
-                    parsed,
-                };
-                diagnostics.extend(analyze_file(&input, &entry.config));
-                inputs.push(input);
-                input_files.push(position);
+    let per_file: Vec<Vec<Finding>> = checked
+        .par_iter()
+        .map(|entry| {
+            let file = &entry.file;
+            let mut diagnostics = apply_levels(file.load_errors.clone(), &entry.config);
+            match &file.parsed {
+                Some(parsed) => {
+                    let input = FileInput {
+                        path: file.path.to_str().unwrap_or_default(),
+                        text: &file.text,
+                        parsed,
+                    };
+                    diagnostics.extend(analyze_file(&input, &entry.config));
+                }
+                None if file.load_errors.is_empty()
+                    && entry.config.enabled("syntax/unknown-format") =>
+                {
+                    diagnostics.push(Diagnostic::new(
+                        "syntax/unknown-format",
+                        Severity::Warning,
+                        TextRange::empty(0),
+                        "not a rule of a known format: RuleLens reads Sigma, Sentinel, Splunk \
+                         and Panther YAML, Elastic TOML, KQL and SPL files",
+                    ));
+                }
+                None => {}
             }
-            None if file.load_errors.is_empty()
-                && entry.config.enabled("syntax/unknown-format") =>
-            {
-                diagnostics.push(Diagnostic::new(
-                    "syntax/unknown-format",
-                    Severity::Warning,
-                    TextRange::empty(0),
-                    "not a rule of a known format: RuleLens reads Sigma, Sentinel, Splunk \
-                     and Panther YAML, Elastic TOML, KQL and SPL files",
-                ));
-            }
-            None => {}
-        }
-        findings.extend(diagnostics.into_iter().map(|d| Finding::new(file, d)));
-    }
+            diagnostics.into_iter().map(|d| Finding::new(file, d)).collect()
+        })
+        .collect();
+    let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();
 
     // Files are compared under the configuration of the first one; per-file severities of
     // workspace lints follow that configuration too.
+    let mut inputs = Vec::new();
+    let mut input_files = Vec::new();
+    for (position, entry) in checked.iter().enumerate() {
+        if let Some(parsed) = &entry.file.parsed {
+            inputs.push(FileInput {
+                path: entry.file.path.to_str().unwrap_or_default(),
+                text: &entry.file.text,
+                parsed,
+            });
+            input_files.push(position);
+        }
+    }
     if let Some(first) = checked.first() {
         for (input, diagnostic) in analyze_workspace(&inputs, &first.config) {
             if let Some(&position) = input_files.get(input) {

@@ -5,8 +5,10 @@
 //! lines folded, escapes resolved), so a query parser works on the value and every range it
 //! produces goes back through [`EmbeddedText::file_range`].
 
+mod toml;
 mod yaml;
 
+pub use toml::toml_string;
 pub use yaml::yaml_scalar;
 
 use crate::ir::TextRange;

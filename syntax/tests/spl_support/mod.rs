@@ -195,6 +195,7 @@ fn render_predicate(text: &str, predicate: &Predicate) -> String {
         PredicateContext::Source => {}
         PredicateContext::Computed => flags.push("computed".to_owned()),
         PredicateContext::Threshold => flags.push("threshold".to_owned()),
+        PredicateContext::TimeWindow => flags.push("time-window".to_owned()),
     }
     if !flags.is_empty() {
         let _ = write!(line, " [{}]", flags.join(" "));

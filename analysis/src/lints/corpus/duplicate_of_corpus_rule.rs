@@ -1,5 +1,6 @@
 //! `corpus/duplicate-of-corpus-rule`: the rule checks the same predicates as an indexed rule.
 
+use super::shared::indexed_under_id;
 use crate::corpus::CorpusContext;
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{rule_indicators, IndicatorId, RuleId};
@@ -55,10 +56,13 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
     if own.is_empty() {
         return;
     }
-    let own_id = rule.metadata.id.as_ref().map(|id| id.value.as_str());
-    let is_self = |candidate: RuleId| {
-        own_id.is_some() && index.rule(candidate).map(|info| info.rule_id) == own_id
-    };
+    let same_id: Vec<RuleId> = rule
+        .metadata
+        .id
+        .as_ref()
+        .map(|id| indexed_under_id(index, &id.value))
+        .unwrap_or_default();
+    let is_self = |candidate: RuleId| same_id.contains(&candidate);
 
     let exact: Vec<RuleId> = index
         .same_predicate_set(rule, corpus.taxonomy)

@@ -2,12 +2,13 @@
 //! checks, and this rule does not.
 
 use super::shared::{covers, describe, peers_of};
-use crate::corpus::CorpusContext;
+use crate::corpus::{indicator_table, CorpusContext};
 use crate::fixes::{exclusion_fix, Exclusion};
 use crate::lints::{FileInput, LintInfo};
-use rulelens_corpus::{rule_indicators, RuleId};
+use rulelens_corpus::{rule_indicators, Index, RuleId};
 use rulelens_syntax::{Diagnostic, Document, Op, Severity};
 use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const INFO: LintInfo = LintInfo {
     id: "corpus/missing-common-exclusion",
@@ -69,7 +70,8 @@ fn check_document(
     if peers.len() < min_peers {
         return;
     }
-    let (users, exclusions) = peer_statistics(&peers, &positive_concepts, corpus);
+    let statistics = peer_statistics(&peers, corpus);
+    let (users, exclusions) = (&statistics.users, &statistics.exclusions);
 
     for concept in positive_concepts {
         let peers_using = users.get(concept).copied().unwrap_or(0);
@@ -165,49 +167,69 @@ fn check_document(
 
 type ExclusionTable = HashMap<String, BTreeMap<(Op, String), PeerExclusion>>;
 
-/// Counts, per concept the rule checks, the peers that check it and the exclusions they
-/// carry on it.
-fn peer_statistics(
-    peers: &[RuleId],
-    concepts: &[&str],
-    corpus: &CorpusContext<'_>,
-) -> (HashMap<String, u32>, ExclusionTable) {
-    let index = corpus.index;
-    let mut users: HashMap<String, u32> = HashMap::new();
-    let mut exclusions: ExclusionTable = HashMap::new();
+/// Per concept, the peers that check it and the exclusions they carry on it.
+#[derive(Default)]
+struct PeerStatistics {
+    users: HashMap<String, u32>,
+    exclusions: ExclusionTable,
+}
+
+/// Computes the statistics of a peer set once per index and set: rules of one technique
+/// share their peers, so a folder of rules reuses a few sets many times.
+fn peer_statistics(peers: &[RuleId], corpus: &CorpusContext<'_>) -> Arc<PeerStatistics> {
+    type Key = (usize, Vec<RuleId>);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Arc<PeerStatistics>>>> = OnceLock::new();
+    let key = (corpus.index as *const Index as usize, peers.to_vec());
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Arc::clone(found);
+    }
+    let statistics = Arc::new(compute_peer_statistics(peers, corpus.index));
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, Arc::clone(&statistics));
+    statistics
+}
+
+fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
+    let table = indicator_table(index);
+    let mut statistics = PeerStatistics::default();
     for peer in peers {
-        let title = index
-            .rule(*peer)
-            .map(|info| info.title.to_owned())
-            .unwrap_or_default();
+        let mut title: Option<String> = None;
         let mut used: Vec<&str> = Vec::new();
         for entry in index.rule_indicators(*peer) {
-            let Some((concept, op, value)) = index.indicator_key(entry.indicator) else {
+            let Some(Some((concept, op, value))) = table.keys.get(entry.indicator.0 as usize)
+            else {
                 continue;
             };
-            if !concepts.contains(&concept) {
-                continue;
-            }
-            if !used.contains(&concept) {
+            if !used.contains(&&**concept) {
                 used.push(concept);
             }
             if entry.exclusion {
-                let slot = exclusions
-                    .entry(concept.to_owned())
+                let slot = statistics
+                    .exclusions
+                    .entry(concept.to_string())
                     .or_default()
-                    .entry((op, value.to_owned()))
+                    .entry((*op, value.to_string()))
                     .or_default();
                 slot.rules += 1;
-                if slot.titles.len() < 2 && !title.is_empty() {
-                    slot.titles.push(title.clone());
+                if slot.titles.len() < 2 {
+                    // Titles are decoded only for the few exclusions that need them.
+                    let title = title.get_or_insert_with(|| {
+                        index.rule(*peer).map(|info| info.title.to_owned()).unwrap_or_default()
+                    });
+                    if !title.is_empty() {
+                        slot.titles.push(title.clone());
+                    }
                 }
             }
         }
         for concept in used {
-            *users.entry(concept.to_owned()).or_default() += 1;
+            *statistics.users.entry(concept.to_owned()).or_default() += 1;
         }
     }
-    (users, exclusions)
+    statistics
 }
 
 /// A selection-name-safe form of a field name.

@@ -4,11 +4,12 @@
 use super::shared::{
     describe, positive_branches, predicate_concepts, value_of, vendor_breakdown, Leaf,
 };
-use crate::corpus::CorpusContext;
+use crate::corpus::{noisy_threshold, CorpusContext};
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{Index, IndicatorId, RuleId};
 use rulelens_syntax::{Diagnostic, Op, Predicate, PredicateContext, Rule, Severity};
 use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, OnceLock};
 
 pub const INFO: LintInfo = LintInfo {
     id: "corpus/noisy-indicator-alone",
@@ -26,9 +27,10 @@ on every request or logon, buries the analyst in alerts and gets the rule disabl
 selection\n```\n\n## Fix\n\nAdd what makes the behaviour specific, as peer rules do: a URI, \
 a user agent, a process path. For example:\n\n```yaml\ndetection:\n    selection:\n        \
 cs-method: 'GET'\n        cs-uri-query|contains: '/cgi-bin/luci/;stok='\n    condition: \
-selection\n```\n\nThe default threshold is 100 rules: about 0.1% of the indicators of the \
-default index reach it, and they are the generic ones (HTTP methods, common event ids, \
-shells and script hosts).\n",
+selection\n```\n\nWithout a configured threshold, the threshold is the 99.9th percentile of \
+corpus reach over the indicators of the index in use, and at least 20: the top one in a \
+thousand indicators, the generic ones (shells and script hosts, HTTP methods, common event \
+ids).\n",
 };
 
 /// How many co-occurring indicators the message names.
@@ -51,7 +53,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
         return;
     };
     let concepts = predicate_concepts(rule, corpus.taxonomy);
-    let threshold = corpus.config.thresholds.noisy_indicator_reach;
+    let threshold = noisy_threshold(corpus.config, corpus.index);
     let techniques: Vec<&str> = rule
         .metadata
         .techniques
@@ -185,8 +187,29 @@ fn pairings(
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
 ) -> Vec<String> {
+    type Key = (usize, IndicatorId, Vec<RuleId>);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Vec<String>>>> = OnceLock::new();
+    let key = (corpus.index as *const Index as usize, indicator, technique_rules.to_vec());
+    let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return found.clone();
+    }
+    let found = compute_pairings(indicator, concept, corpus, technique_rules);
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, found.clone());
+    found
+}
+
+fn compute_pairings(
+    indicator: IndicatorId,
+    concept: &str,
+    corpus: &CorpusContext<'_>,
+    technique_rules: &[RuleId],
+) -> Vec<String> {
     let index = corpus.index;
-    let threshold = corpus.config.thresholds.noisy_indicator_reach;
+    let threshold = noisy_threshold(corpus.config, corpus.index);
     let mut rules = index.rules_with_indicator(indicator, false);
     let under_technique: Vec<RuleId> = rules
         .iter()

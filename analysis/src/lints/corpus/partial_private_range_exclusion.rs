@@ -13,8 +13,8 @@ pub const INFO: LintInfo = LintInfo {
     id: "corpus/partial-private-range-exclusion",
     default_severity: Severity::Warning,
     summary: "the rule excludes some private and loopback ranges on an address field but not all",
-    docs: "## What it flags\n\nAn address field on which the rule excludes at least one of \
-the private, loopback and link-local ranges (IPv4 `10.0.0.0/8`, `172.16.0.0/12`, \
+    docs: "## What it flags\n\nAn address field on which the rule excludes part of the RFC 1918 \
+ranges but not all of the private, loopback and link-local ranges (IPv4 `10.0.0.0/8`, `172.16.0.0/12`, \
 `192.168.0.0/16`, `127.0.0.0/8`, `169.254.0.0/16`; IPv6 `fc00::/7`, `fe80::/10`, `::1`) but \
 not all of them, and a range written as a string prefix that is wider than the private \
 range (`172.*` also matches the public `172.0.0.0`-`172.15.255.255` and \
@@ -113,10 +113,12 @@ fn check_document(
             .collect();
         let covered = |range: &IpNet| excluded.iter().any(|have| have.contains(range));
         let missing: Vec<&IpNet> = ranges.iter().filter(|range| !covered(range)).collect();
-        let touches_private = ranges.iter().any(|range| covered(range))
-            || excluded
-                .iter()
-                .any(|have| ranges.iter().any(|range| range.contains(have)));
+        // Only a rule that already excludes part of RFC 1918 is meant to skip internal
+        // hosts; a lone loopback exclusion has another purpose.
+        let rfc1918 = &ranges[..3];
+        let touches_private = rfc1918
+            .iter()
+            .any(|range| covered(range) || excluded.iter().any(|have| range.contains(have)));
         if missing.is_empty() || !touches_private {
             continue;
         }

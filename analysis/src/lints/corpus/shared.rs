@@ -2,10 +2,12 @@
 //! each predicate, peer rules, and semantic coverage of one exclusion by another.
 
 use ipnet::IpNet;
-use rulelens_corpus::{rule_indicators, Index, PeerQuery, RuleId, Taxonomy};
+use crate::corpus::indicator_table;
+use rulelens_corpus::{rule_indicators, Index, RuleId, Taxonomy};
 use rulelens_syntax::{Expr, Op, Predicate, Rule, Vendor};
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// The most conjunctive branches a rule's positive logic is expanded into. A rule whose
 /// `or`s multiply past this is skipped by the branch-based lints, so a huge condition stays
@@ -97,32 +99,81 @@ pub fn value_of(predicate: &Predicate) -> &str {
         .map_or("", |v| v.normalized.as_str())
 }
 
-/// Peers of a rule in the index, without the rule itself when it is indexed under its id.
+/// Peers of a rule in the index: the active rules that share one of its ATT&CK techniques
+/// or, when it has none, that read all of its data sources and check one of its field
+/// concepts. The rule itself is left out when it is indexed under its id.
 pub fn peers_of(rule: &Rule, index: &Index, concepts: &[&str]) -> Vec<RuleId> {
-    let query = PeerQuery {
-        techniques: rule
+    let mut peers: Vec<RuleId> = if rule.metadata.techniques.is_empty() {
+        data_source_peers(rule, index, concepts)
+    } else {
+        let mut peers: Vec<RuleId> = rule
             .metadata
             .techniques
             .iter()
-            .map(|t| t.value.as_str())
-            .collect(),
-        data_sources: rule
-            .data_sources
-            .iter()
-            .map(|source| (source.kind, source.value.as_str()))
-            .collect(),
-        concepts: concepts.to_vec(),
-        include_deprecated: false,
+            .flat_map(|technique| index.technique_rules(&technique.value, false))
+            .collect();
+        peers.sort_unstable();
+        peers.dedup();
+        peers
     };
-    let own_id = rule.metadata.id.as_ref().map(|id| id.value.as_str());
-    index
-        .peers(&query)
+    if let Some(own_id) = &rule.metadata.id {
+        let own = indexed_under_id(index, &own_id.value);
+        peers.retain(|peer| !own.contains(peer));
+    }
+    peers
+}
+
+fn data_source_peers(rule: &Rule, index: &Index, concepts: &[&str]) -> Vec<RuleId> {
+    let mut candidates: Option<Vec<RuleId>> = None;
+    for source in &rule.data_sources {
+        let mut these = index.data_source_rules(source.kind, &source.value);
+        these.sort_unstable();
+        candidates = Some(match candidates {
+            Some(so_far) => so_far
+                .into_iter()
+                .filter(|rule| these.binary_search(rule).is_ok())
+                .collect(),
+            None => these,
+        });
+    }
+    let table = indicator_table(index);
+    candidates
+        .unwrap_or_default()
         .into_iter()
-        .filter(|peer| {
-            let info = index.rule(*peer);
-            !(own_id.is_some() && info.as_ref().map(|i| i.rule_id) == own_id)
+        .filter(|candidate| !index.is_deprecated(*candidate))
+        .filter(|candidate| {
+            index.rule_indicators(*candidate).iter().any(|entry| {
+                table
+                    .keys
+                    .get(entry.indicator.0 as usize)
+                    .and_then(Option::as_ref)
+                    .is_some_and(|(concept, _, _)| concepts.contains(&&**concept))
+            })
         })
         .collect()
+}
+
+/// The indexed rules whose id is `rule_id`, from a per-index map built on first use.
+pub fn indexed_under_id(index: &Index, rule_id: &str) -> Vec<RuleId> {
+    type Ids = HashMap<String, Vec<RuleId>>;
+    static MAPS: OnceLock<Mutex<HashMap<usize, Arc<Ids>>>> = OnceLock::new();
+    let key = index as *const Index as usize;
+    let maps = MAPS.get_or_init(|| Mutex::new(HashMap::new()));
+    let map = {
+        let mut maps = maps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(maps.entry(key).or_insert_with(|| {
+            let mut ids: Ids = HashMap::new();
+            for rule in index.rule_ids() {
+                if let Some(info) = index.rule(rule) {
+                    if !info.rule_id.is_empty() {
+                        ids.entry(info.rule_id.to_owned()).or_default().push(rule);
+                    }
+                }
+            }
+            Arc::new(ids)
+        }))
+    };
+    map.get(rule_id).cloned().unwrap_or_default()
 }
 
 /// `"sigma 180, elastic 30, ..."`, leaving out vendors with no rule.
