@@ -138,7 +138,8 @@ export function buildServerSettings(lookup: SettingLookup): BuiltSettings {
     const problems: string[] = [];
     for (const { setting, serverPath, type } of SERVER_SETTINGS) {
         const value = lookup(setting);
-        if (value === undefined) {
+        // VS Code stores `null` for a setting reset to "no value", which leaves it to the server.
+        if (value === undefined || value === null) {
             continue;
         }
         const problem = typeProblem(type, value);

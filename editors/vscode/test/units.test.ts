@@ -37,7 +37,9 @@ test('settings nest under server keys', () => {
 });
 
 test('settings leave out unset keys', () => {
-    const { settings, problems } = buildServerSettings(lookupIn({}));
+    const { settings, problems } = buildServerSettings(
+        lookupIn({ 'thresholds.noisyIndicatorReach': null }),
+    );
     assert.deepEqual(settings, {});
     assert.deepEqual(problems, []);
 });
