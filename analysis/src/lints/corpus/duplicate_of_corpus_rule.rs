@@ -4,7 +4,7 @@ use super::shared::indexed_under_id;
 use crate::corpus::CorpusContext;
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{rule_indicators, IndicatorId, RuleId};
-use rulelens_syntax::{Diagnostic, Rule, Severity};
+use rulelens_syntax::{Diagnostic, Expr, PredicateContext, Rule, Severity};
 use std::collections::{BTreeSet, HashSet};
 
 pub const INFO: LintInfo = LintInfo {
@@ -15,7 +15,9 @@ pub const INFO: LintInfo = LintInfo {
 is negated, in any order or grouping) equals that of a rule in the corpus index, or whose \
 Jaccard similarity with one (shared predicates divided by all distinct predicates of the \
 two) is at least `thresholds.duplicate-similarity` (default 0.9). A rule indexed under the \
-same id is not compared with itself.\n\n## Why it matters\n\nA duplicate doubles alerts and \
+same id is not compared with itself. Rules with fewer than two indicators, and rules with \
+parts the front end does not model, thresholds or computed columns, are not checked, \
+because their predicates do not say enough about what they match.\n\n## Why it matters\n\nA duplicate doubles alerts and \
 maintenance; the indexed rule may already be deployed or better tuned.\n\n## Example\n\nA \
 Sigma rule translated by hand from an Elastic rule that is already in the index.\n\n## \
 Fix\n\nDeploy the existing rule instead, or make the difference explicit.\n",
@@ -32,7 +34,14 @@ pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Di
     }
 }
 
+/// The fewest distinct indicators a rule needs before its predicate set says enough about
+/// what it matches to call another rule a duplicate.
+const MIN_INDICATORS: usize = 2;
+
 fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+    if !fully_modelled(rule) {
+        return;
+    }
     let index = corpus.index;
     let indicators = rule_indicators(rule, corpus.taxonomy);
     // The rule's predicate set: known indicators by id, and a count of unknown ones, which
@@ -53,7 +62,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
             }
         }
     }
-    if own.is_empty() {
+    if own.len() + unknown.len() < MIN_INDICATORS || own.is_empty() {
         return;
     }
     let same_id: Vec<RuleId> = rule
@@ -144,6 +153,21 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
             ),
         ));
     }
+}
+
+/// Whether all of the rule's logic is source predicates: a rule with opaque parts,
+/// thresholds or computed columns can match differently from a rule with the same
+/// predicates.
+fn fully_modelled(rule: &Rule) -> bool {
+    fn walk(expr: &Expr) -> bool {
+        match expr {
+            Expr::And(items) | Expr::Or(items) => items.iter().all(walk),
+            Expr::Not(inner) => walk(inner),
+            Expr::Predicate(predicate) => predicate.context == PredicateContext::Source,
+            Expr::Opaque(_) => false,
+        }
+    }
+    rule.logic.as_ref().is_some_and(walk)
 }
 
 fn describe(rule: RuleId, corpus: &CorpusContext<'_>) -> String {

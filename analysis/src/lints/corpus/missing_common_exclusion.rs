@@ -6,7 +6,7 @@ use crate::corpus::{indicator_table, CorpusContext};
 use crate::fixes::{exclusion_fix, Exclusion};
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{rule_indicators, Index, RuleId};
-use rulelens_syntax::{Diagnostic, Document, Op, Severity};
+use rulelens_syntax::{DataSourceKind, Diagnostic, Document, Op, Severity};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -18,8 +18,11 @@ pub const INFO: LintInfo = LintInfo {
 `thresholds.missing-exclusion-share` of its peer rules (default 25%) carry the same \
 exclusion, when at least `thresholds.min-peers` peers (default 5) check that field. Peers \
 are the indexed rules that share an ATT&CK technique with the rule or, when it has none, its \
-data source and fields. An exclusion the rule already covers semantically (a wider CIDR, a \
-shorter prefix, `ipv4_is_private()`) does not count as missing.\n\n## Why it matters\n\n\
+data source and fields, less those written for another operating system (a Sigma \
+`product` or a `host.os.type` test naming Windows, Linux or macOS). An exclusion the rule already covers semantically (a wider CIDR, a \
+shorter prefix, `ipv4_is_private()`) does not count as missing, and a field the rule pins to \
+values with an equality or CIDR test is not checked, because excluding other values of it \
+changes nothing.\n\n## Why it matters\n\n\
 When most rules for a technique exclude the private and loopback ranges, a service account \
 or a system path, the rule without that exclusion fires on the noise they learned to skip.\n\n\
 ## Example\n\nA rule on external remote services (T1133) that checks `SourceIp` without \
@@ -65,7 +68,11 @@ fn check_document(
         return;
     }
 
-    let peers = peers_of(rule, corpus.index, &positive_concepts);
+    let platform = rule_platform(rule, &indicators);
+    let peers: Vec<RuleId> = peers_of(rule, corpus.index, &positive_concepts)
+        .into_iter()
+        .filter(|peer| compatible(platform, indexed_platform(corpus.index, *peer)))
+        .collect();
     let min_peers = corpus.config.thresholds.min_peers as usize;
     if peers.len() < min_peers {
         return;
@@ -74,6 +81,14 @@ fn check_document(
     let (users, exclusions) = (&statistics.users, &statistics.exclusions);
 
     for concept in positive_concepts {
+        // A rule that already pins the field to values (`SourceIp` equal to an IoC address,
+        // `Signed: false`) gains nothing from excluding other values of it.
+        let pinned = indicators
+            .iter()
+            .any(|i| !i.negated && i.concept == concept && matches!(i.op(), Op::Eq | Op::CidrMatch));
+        if pinned {
+            continue;
+        }
         let peers_using = users.get(concept).copied().unwrap_or(0);
         if (peers_using as usize) < min_peers {
             continue;
@@ -81,6 +96,11 @@ fn check_document(
         let own: Vec<(Op, &str)> = indicators
             .iter()
             .filter(|i| i.negated && i.concept == concept)
+            .map(|i| (i.op(), i.value()))
+            .collect();
+        let wanted: Vec<(Op, &str)> = indicators
+            .iter()
+            .filter(|i| !i.negated && i.concept == concept)
             .map(|i| (i.op(), i.value()))
             .collect();
         let share = corpus.config.thresholds.missing_exclusion_share;
@@ -92,6 +112,13 @@ fn check_document(
             .filter(|((op, value), _)| {
                 !own.iter()
                     .any(|(have_op, have)| covers(*have_op, have, *op, value))
+            })
+            // Never suggest excluding what the rule itself looks for, as excluding
+            // `user.name` ending in `$` from a rule about machine accounts would.
+            .filter(|((op, value), _)| {
+                !wanted
+                    .iter()
+                    .any(|(want_op, want)| covers(*op, value, *want_op, want))
             })
             .collect();
         if missing.is_empty() {
@@ -162,6 +189,69 @@ fn check_document(
             diagnostic = diagnostic.with_fix(fix);
         }
         out.push(diagnostic);
+    }
+}
+
+/// Operating systems whose rules never share exclusions: a Linux editor's swap files say
+/// nothing about a Windows rule.
+const PLATFORMS: [&str; 3] = ["windows", "linux", "macos"];
+
+/// The operating system a rule is written for, from a Sigma `product` or a positive
+/// `host.os.type` test, when it names exactly one.
+fn rule_platform(rule: &rulelens_syntax::Rule, indicators: &[rulelens_corpus::RuleIndicator<'_>]) -> Option<&'static str> {
+    let from_source = rule
+        .data_sources
+        .iter()
+        .filter(|source| source.kind == DataSourceKind::SigmaProduct)
+        .find_map(|source| platform_name(&source.value));
+    from_source.or_else(|| {
+        let named: Vec<&'static str> = indicators
+            .iter()
+            .filter(|i| !i.negated && i.concept == "host.os.type" && i.op() == Op::Eq)
+            .filter_map(|i| platform_name(i.value()))
+            .collect();
+        match named.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
+    })
+}
+
+/// The operating system of an indexed rule, found the same way.
+fn indexed_platform(index: &Index, rule: RuleId) -> Option<&'static str> {
+    let from_source = index
+        .rule_data_sources(rule)
+        .into_iter()
+        .filter(|(kind, _)| *kind == DataSourceKind::SigmaProduct)
+        .find_map(|(_, value)| platform_name(value));
+    if from_source.is_some() {
+        return from_source;
+    }
+    let table = indicator_table(index);
+    let named: Vec<&'static str> = index
+        .rule_indicators(rule)
+        .iter()
+        .filter(|entry| entry.positive)
+        .filter_map(|entry| table.keys.get(entry.indicator.0 as usize)?.as_ref())
+        .filter(|(concept, op, _)| &**concept == "host.os.type" && *op == Op::Eq)
+        .filter_map(|(_, _, value)| platform_name(value))
+        .collect();
+    match named.as_slice() {
+        [only] => Some(*only),
+        _ => None,
+    }
+}
+
+fn platform_name(value: &str) -> Option<&'static str> {
+    let value = value.to_ascii_lowercase();
+    PLATFORMS.iter().copied().find(|platform| *platform == value)
+}
+
+/// Peers of an unknown platform count for every rule.
+fn compatible(rule: Option<&str>, peer: Option<&str>) -> bool {
+    match (rule, peer) {
+        (Some(rule), Some(peer)) => rule == peer,
+        _ => true,
     }
 }
 

@@ -7,7 +7,7 @@ use super::shared::{
 use crate::corpus::{noisy_threshold, CorpusContext};
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{Index, IndicatorId, RuleId};
-use rulelens_syntax::{Diagnostic, Op, Predicate, PredicateContext, Rule, Severity};
+use rulelens_syntax::{Diagnostic, Expr, Op, Predicate, PredicateContext, Rule, Severity};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
 
@@ -18,7 +18,9 @@ pub const INFO: LintInfo = LintInfo {
     docs: "## What it flags\n\nA branch of the rule's positive logic (one way the rule can \
 match, after expanding its `or`s) whose every indicator is checked by at least \
 `thresholds.noisy-indicator-reach` rules of the corpus index, or is an existence test, with \
-nothing specific beside it. The message gives the corpus reach overall, per vendor and under \
+at least one such widely checked value and nothing specific beside it: no other positive \
+test, no top-level exclusion of specific values, and fewer than the threshold of rules \
+checking all of the branch's indicators together. The message gives the corpus reach overall, per vendor and under \
 the rule's techniques, and the indicators that rules checking the same one most often pair \
 with it.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
 `cs-method: GET` or `event.outcome: success`, describes normal traffic. Used alone it fires \
@@ -70,12 +72,18 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
         rules
     };
 
+    let excluded = excluded_concepts(rule, &concepts);
     let mut flagged: HashSet<*const Predicate> = HashSet::new();
     let mut reported_keys: HashSet<(String, Op, String)> = HashSet::new();
     for branch in &branches {
         let Some(noisy) = noisy_leaves(branch, &concepts, corpus.index, threshold) else {
             continue;
         };
+        // A top-level exclusion of specific values narrows the branch: `\\powershell.exe`
+        // outside `C:\\Windows\\` is a path anomaly, not every PowerShell start.
+        if !excluded.is_empty() {
+            continue;
+        }
         for (predicate, concept, indicator) in noisy {
             let key = (
                 concept.to_owned(),
@@ -124,7 +132,55 @@ fn noisy_leaves<'r>(
             }
         }
     }
-    (!noisy.is_empty()).then_some(noisy)
+    // Existence tests alone are how indicator-match and empty-field rules are written; only
+    // a branch with at least one widely checked value is reported.
+    let has_value = noisy.iter().any(|(predicate, _, _)| !predicate.op.is_existence());
+    if !has_value {
+        return None;
+    }
+    // Several common indicators together can still be specific (`wscript.exe` making a
+    // network connection): the branch is noisy only when many rules check them all.
+    let ids: Vec<IndicatorId> = noisy.iter().filter_map(|(_, _, id)| *id).collect();
+    (co_occurrence(index, &ids) >= threshold).then_some(noisy)
+}
+
+/// The number of active rules that check every one of `indicators`.
+fn co_occurrence(index: &Index, indicators: &[IndicatorId]) -> u32 {
+    let mut distinct = indicators.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let mut common: Option<Vec<RuleId>> = None;
+    for id in distinct {
+        let rules = index.rules_with_indicator(id, false);
+        common = Some(match common {
+            Some(so_far) => so_far
+                .into_iter()
+                .filter(|rule| rules.binary_search(rule).is_ok())
+                .collect(),
+            None => rules,
+        });
+    }
+    common.map_or(0, |rules| u32::try_from(rules.len()).unwrap_or(u32::MAX))
+}
+
+/// The concepts the rule excludes specific values on at its top level.
+fn excluded_concepts<'r>(rule: &'r Rule, concepts: &HashMap<*const Predicate, &'r str>) -> HashSet<&'r str> {
+    let mut excluded = HashSet::new();
+    let Some(logic) = &rule.logic else {
+        return excluded;
+    };
+    for conjunct in logic.top_level_conjuncts() {
+        if let Expr::Not(inner) = conjunct {
+            inner.for_each_predicate(&mut |predicate, _| {
+                if !predicate.op.is_existence() {
+                    if let Some(concept) = concepts.get(&(predicate as *const Predicate)) {
+                        excluded.insert(*concept);
+                    }
+                }
+            });
+        }
+    }
+    excluded
 }
 
 fn diagnostic(
@@ -139,7 +195,8 @@ fn diagnostic(
         .field
         .as_ref()
         .map_or("keyword", |f| f.name.as_str());
-    let described = describe(field, predicate.op, value_of(predicate));
+    let written = predicate.value.as_ref().map_or("", |v| v.written.as_str());
+    let described = describe(field, predicate.op, written);
     let range = predicate
         .value
         .as_ref()
