@@ -290,8 +290,8 @@ test('settings of the wrong type leave the server working', async () => {
 
 /** Settings that make the request-method indicator, checked by a few dozen corpus rules,
  * count as noisy, and an exclusion that one peer rule in ten carries count as common. With
- * the default index built from every front end, 5 of the remote logon fixture's 31 peers
- * exclude the private ranges, under the default share of 25%. */
+ * the default index built from every front end, 10 of the remote logon fixture's 48 peers
+ * exclude the private ranges, under the default share of 30%. */
 const CORPUS_SETTINGS: JsonObject = buildServerSettings(
     lookupIn({
         'thresholds.noisyIndicatorReach': 10,
