@@ -83,7 +83,9 @@ pub fn noisy_threshold(config: &Config, index: &Index) -> u32 {
     static DERIVED: OnceLock<Mutex<HashMap<usize, u32>>> = OnceLock::new();
     let key = index as *const Index as usize;
     let cache = DERIVED.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut cache = cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     *cache.entry(key).or_insert_with(|| derive_threshold(index))
 }
 
@@ -108,7 +110,13 @@ fn derive_threshold(index: &Index) -> u32 {
 #[derive(Debug)]
 pub struct IndicatorTable {
     /// By indicator id: concept, operator and value; `None` for an id the index cannot decode.
-    pub keys: Vec<Option<(std::sync::Arc<str>, rulelens_syntax::Op, std::sync::Arc<str>)>>,
+    pub keys: Vec<
+        Option<(
+            std::sync::Arc<str>,
+            rulelens_syntax::Op,
+            std::sync::Arc<str>,
+        )>,
+    >,
 }
 
 /// The decoded indicators of `index`, built on first use and kept for the process.
@@ -117,7 +125,9 @@ pub fn indicator_table(index: &Index) -> std::sync::Arc<IndicatorTable> {
     static TABLES: OnceLock<Mutex<HashMap<usize, Arc<IndicatorTable>>>> = OnceLock::new();
     let key = index as *const Index as usize;
     let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut tables = tables.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut tables = tables
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     let table = tables.entry(key).or_insert_with(|| {
         let mut concepts: HashMap<String, Arc<str>> = HashMap::new();
         let keys = (0..index.indicator_count())

@@ -12,8 +12,8 @@ use crate::suppression;
 use rulelens_syntax::{Diagnostic, ParsedFile, Severity};
 
 pub mod corpus;
-pub mod field;
 mod elastic_panther_syntax;
+pub mod field;
 mod kql_syntax;
 mod sigma;
 mod spl_syntax;

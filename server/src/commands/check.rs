@@ -8,11 +8,11 @@ use crate::files::{self, Candidate, LoadedFile};
 use crate::fix;
 use crate::report::{self, Finding, Summary};
 use crate::sarif;
+use rayon::prelude::*;
 use rulelens_analysis::config::Config;
 use rulelens_analysis::lints::apply_levels;
 use rulelens_analysis::{analyze_file, analyze_workspace, FileInput};
 use rulelens_syntax::{Diagnostic, Fix, Severity, TextRange};
-use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -218,7 +218,10 @@ fn lint_files(checked: &[Checked]) -> Vec<Finding> {
                 }
                 None => {}
             }
-            diagnostics.into_iter().map(|d| Finding::new(file, d)).collect()
+            diagnostics
+                .into_iter()
+                .map(|d| Finding::new(file, d))
+                .collect()
         })
         .collect();
     let mut findings: Vec<Finding> = per_file.into_iter().flatten().collect();

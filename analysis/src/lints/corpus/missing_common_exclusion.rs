@@ -83,9 +83,9 @@ fn check_document(
     for concept in positive_concepts {
         // A rule that already pins the field to values (`SourceIp` equal to an IoC address,
         // `Signed: false`) gains nothing from excluding other values of it.
-        let pinned = indicators
-            .iter()
-            .any(|i| !i.negated && i.concept == concept && matches!(i.op(), Op::Eq | Op::CidrMatch));
+        let pinned = indicators.iter().any(|i| {
+            !i.negated && i.concept == concept && matches!(i.op(), Op::Eq | Op::CidrMatch)
+        });
         if pinned {
             continue;
         }
@@ -198,7 +198,10 @@ const PLATFORMS: [&str; 3] = ["windows", "linux", "macos"];
 
 /// The operating system a rule is written for, from a Sigma `product` or a positive
 /// `host.os.type` test, when it names exactly one.
-fn rule_platform(rule: &rulelens_syntax::Rule, indicators: &[rulelens_corpus::RuleIndicator<'_>]) -> Option<&'static str> {
+fn rule_platform(
+    rule: &rulelens_syntax::Rule,
+    indicators: &[rulelens_corpus::RuleIndicator<'_>],
+) -> Option<&'static str> {
     let from_source = rule
         .data_sources
         .iter()
@@ -244,7 +247,10 @@ fn indexed_platform(index: &Index, rule: RuleId) -> Option<&'static str> {
 
 fn platform_name(value: &str) -> Option<&'static str> {
     let value = value.to_ascii_lowercase();
-    PLATFORMS.iter().copied().find(|platform| *platform == value)
+    PLATFORMS
+        .iter()
+        .copied()
+        .find(|platform| *platform == value)
 }
 
 /// Peers of an unknown platform count for every rule.
@@ -307,7 +313,10 @@ fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
                 if slot.titles.len() < 2 {
                     // Titles are decoded only for the few exclusions that need them.
                     let title = title.get_or_insert_with(|| {
-                        index.rule(*peer).map(|info| info.title.to_owned()).unwrap_or_default()
+                        index
+                            .rule(*peer)
+                            .map(|info| info.title.to_owned())
+                            .unwrap_or_default()
                     });
                     if !title.is_empty() {
                         slot.titles.push(title.clone());

@@ -123,8 +123,7 @@ fn noisy_leaves<'r>(
                     return None;
                 }
                 let concept = concepts.get(&(*predicate as *const Predicate)).copied()?;
-                let indicator = index.indicator(concept, predicate.op, value_of(predicate));
-                let reach = indicator.map_or(0, |id| index.reach_of(id, false).rules.total());
+                let (indicator, reach) = widest_indicator(index, concept, predicate);
                 if !predicate.op.is_existence() && reach < threshold {
                     return None;
                 }
@@ -134,7 +133,9 @@ fn noisy_leaves<'r>(
     }
     // Existence tests alone are how indicator-match and empty-field rules are written; only
     // a branch with at least one widely checked value is reported.
-    let has_value = noisy.iter().any(|(predicate, _, _)| !predicate.op.is_existence());
+    let has_value = noisy
+        .iter()
+        .any(|(predicate, _, _)| !predicate.op.is_existence());
     if !has_value {
         return None;
     }
@@ -142,6 +143,28 @@ fn noisy_leaves<'r>(
     // network connection): the branch is noisy only when many rules check them all.
     let ids: Vec<IndicatorId> = noisy.iter().filter_map(|(_, _, id)| *id).collect();
     (co_occurrence(index, &ids) >= threshold).then_some(noisy)
+}
+
+/// The indicator of a predicate and its reach. A case-sensitive test (`==` in KQL) also
+/// counts as the case-folded indicator that case-insensitive rules index, whichever the
+/// corpus checks more often, because both match the same events for the usual spellings.
+fn widest_indicator(
+    index: &Index,
+    concept: &str,
+    predicate: &Predicate,
+) -> (Option<IndicatorId>, u32) {
+    let reach =
+        |id: Option<IndicatorId>| id.map_or(0, |id| index.reach_of(id, false).rules.total());
+    let exact = index.indicator(concept, predicate.op, value_of(predicate));
+    if !predicate.case_sensitive {
+        return (exact, reach(exact));
+    }
+    let folded = index.indicator(concept, predicate.op, &value_of(predicate).to_lowercase());
+    if reach(folded) > reach(exact) {
+        (folded, reach(folded))
+    } else {
+        (exact, reach(exact))
+    }
 }
 
 /// The number of active rules that check every one of `indicators`.
@@ -164,7 +187,10 @@ fn co_occurrence(index: &Index, indicators: &[IndicatorId]) -> u32 {
 }
 
 /// The concepts the rule excludes specific values on at its top level.
-fn excluded_concepts<'r>(rule: &'r Rule, concepts: &HashMap<*const Predicate, &'r str>) -> HashSet<&'r str> {
+fn excluded_concepts<'r>(
+    rule: &'r Rule,
+    concepts: &HashMap<*const Predicate, &'r str>,
+) -> HashSet<&'r str> {
     let mut excluded = HashSet::new();
     let Some(logic) = &rule.logic else {
         return excluded;
@@ -246,7 +272,11 @@ fn pairings(
 ) -> Vec<String> {
     type Key = (usize, IndicatorId, Vec<RuleId>);
     static CACHE: OnceLock<Mutex<HashMap<Key, Vec<String>>>> = OnceLock::new();
-    let key = (corpus.index as *const Index as usize, indicator, technique_rules.to_vec());
+    let key = (
+        corpus.index as *const Index as usize,
+        indicator,
+        technique_rules.to_vec(),
+    );
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return found.clone();

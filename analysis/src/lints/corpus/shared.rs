@@ -1,8 +1,8 @@
 //! Helpers the corpus lints share: the branches of a rule's positive logic, the concept of
 //! each predicate, peer rules, and semantic coverage of one exclusion by another.
 
-use ipnet::IpNet;
 use crate::corpus::indicator_table;
+use ipnet::IpNet;
 use rulelens_corpus::{rule_indicators, Index, RuleId, Taxonomy};
 use rulelens_syntax::{Expr, Op, Predicate, Rule, Vendor};
 use std::collections::HashMap;
