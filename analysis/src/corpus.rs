@@ -105,18 +105,19 @@ fn derive_threshold(index: &Index) -> u32 {
     reaches[position.min(reaches.len() - 1)].max(MIN_DERIVED_THRESHOLD)
 }
 
+/// A decoded indicator: concept, operator and normalized value.
+pub type IndicatorKeyParts = (
+    std::sync::Arc<str>,
+    rulelens_syntax::Op,
+    std::sync::Arc<str>,
+);
+
 /// Every indicator of an index decoded once: the lints read the keys of thousands of peer
 /// rules, and decoding an indicator from the index file costs a search and a UTF-8 check.
 #[derive(Debug)]
 pub struct IndicatorTable {
     /// By indicator id: concept, operator and value; `None` for an id the index cannot decode.
-    pub keys: Vec<
-        Option<(
-            std::sync::Arc<str>,
-            rulelens_syntax::Op,
-            std::sync::Arc<str>,
-        )>,
-    >,
+    pub keys: Vec<Option<IndicatorKeyParts>>,
 }
 
 /// The decoded indicators of `index`, built on first use and kept for the process.

@@ -2,6 +2,12 @@
 //!
 //! - Sigma: a new `filter_main_*` selection before `condition:`, and `and not` the new
 //!   selection in the condition (the old condition parenthesised when it is an `or`).
+//! - KQL: `| where not(...)` placed after the source filters, before the next pipe (so before
+//!   any `summarize` or `project`).
+//! - SPL: `| where NOT (cidrmatch(...))` or `| search NOT field IN (...)` placed the same way,
+//!   for searches that do not read a data model (`tstats` renames the fields).
+//!
+//! FIXME: Elastic and Panther rules get findings but no fix yet.
 //!
 //! A fix is only built for exclusions that cannot be satisfied by an attacker-chosen prefix:
 //! equality, `startswith` and CIDR tests. `contains` and `endswith` exclusions are reported
@@ -21,6 +27,9 @@ pub struct Exclusion {
 /// Builds a fix that excludes `exclusions` on `field` (the name as written in this rule), or
 /// `None` when the rule's form does not allow a safe edit (several conditions, an
 /// aggregation, a syntax error) or an exclusion is unsafe to insert.
+///
+/// `anchor` is a byte offset in the predicate that tests `field`: piped languages get the new
+/// filter before the first pipe after it, where the field still has its source meaning.
 pub fn exclusion_fix(
     text: &str,
     document: &Document,
@@ -28,6 +37,7 @@ pub fn exclusion_fix(
     exclusions: &[Exclusion],
     title: String,
     name_hint: &str,
+    anchor: usize,
 ) -> Option<Fix> {
     if exclusions.is_empty()
         || exclusions.iter().any(|e| {
@@ -39,9 +49,200 @@ pub fn exclusion_fix(
     }
     match &document.tree {
         Tree::Sigma(sigma) => sigma_fix(text, sigma, field, exclusions, title, name_hint),
-        #[allow(unreachable_patterns)]
-        _ => None,
+        Tree::Kql(kql) => {
+            let clause = kql_clause(field, exclusions)?;
+            pipe_fix(text, kql.query_range, anchor, &clause, title)
+        }
+        Tree::Spl(spl) => {
+            let uses_data_model = document
+                .rule
+                .data_sources
+                .iter()
+                .any(|source| source.kind == rulelens_syntax::DataSourceKind::DataModel);
+            if uses_data_model {
+                return None;
+            }
+            let clause = spl_clause(field, exclusions)?;
+            pipe_fix(text, spl.search_range, anchor, &clause, title)
+        }
+        Tree::Elastic(_) | Tree::Panther(_) => None,
     }
+}
+
+/// Quotes a string for KQL and SPL, which both escape `"` and `\` with a backslash.
+fn double_quoted(value: &str) -> String {
+    format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+fn is_ipv6(value: &str) -> bool {
+    value.contains(':')
+}
+
+/// `| where not(...)` for KQL: CIDRs with `ipv4_is_in_any_range` and `ipv6_is_in_any_range`,
+/// equality with `!in~`, prefixes with `startswith`.
+fn kql_clause(field: &str, exclusions: &[Exclusion]) -> Option<String> {
+    let mut tests = Vec::new();
+    let of = |op: Op| exclusions.iter().filter(move |e| e.op == op);
+    let v4: Vec<String> = of(Op::CidrMatch)
+        .filter(|e| !is_ipv6(&e.value))
+        .map(|e| double_quoted(&e.value))
+        .collect();
+    let v6: Vec<String> = of(Op::CidrMatch)
+        .filter(|e| is_ipv6(&e.value))
+        .map(|e| double_quoted(&e.value))
+        .collect();
+    if !v4.is_empty() {
+        tests.push(format!(
+            "ipv4_is_in_any_range({field}, dynamic([{}]))",
+            v4.join(", ")
+        ));
+    }
+    if !v6.is_empty() {
+        tests.push(format!(
+            "ipv6_is_in_any_range({field}, dynamic([{}]))",
+            v6.join(", ")
+        ));
+    }
+    let equal: Vec<String> = of(Op::Eq).map(|e| double_quoted(&e.value)).collect();
+    if !equal.is_empty() {
+        tests.push(format!("{field} in~ ({})", equal.join(", ")));
+    }
+    for prefix in of(Op::StartsWith) {
+        tests.push(format!(
+            "{field} startswith {}",
+            double_quoted(&prefix.value)
+        ));
+    }
+    (!tests.is_empty()).then(|| format!("| where not({}) ", tests.join(" or ")))
+}
+
+/// `| where NOT (...)` or `| search NOT ...` for SPL.
+fn spl_clause(field: &str, exclusions: &[Exclusion]) -> Option<String> {
+    let mut clauses = Vec::new();
+    let cidrs: Vec<String> = exclusions
+        .iter()
+        .filter(|e| e.op == Op::CidrMatch)
+        .map(|e| format!("cidrmatch({}, {field})", double_quoted(&e.value)))
+        .collect();
+    if !cidrs.is_empty() {
+        clauses.push(format!("| where NOT ({}) ", cidrs.join(" OR ")));
+    }
+    let equal: Vec<String> = exclusions
+        .iter()
+        .filter(|e| e.op == Op::Eq)
+        .map(|e| double_quoted(&e.value))
+        .collect();
+    if !equal.is_empty() {
+        clauses.push(format!("| search NOT {field} IN ({}) ", equal.join(", ")));
+    }
+    if exclusions.iter().any(|e| e.op == Op::StartsWith) {
+        // A prefix needs a trailing `*`, which SPL cannot escape inside the value.
+        return None;
+    }
+    (!clauses.is_empty()).then(|| clauses.concat())
+}
+
+/// Inserts `clause` into a piped query after the filters on the field: before the first
+/// top-level `|` that follows `anchor`, or at the end of the query.
+fn pipe_fix(
+    text: &str,
+    query_range: TextRange,
+    anchor: usize,
+    clause: &str,
+    title: String,
+) -> Option<Fix> {
+    let query = text.get(query_range.as_range())?;
+    // A double-quoted YAML scalar would need the clause's quotes escaped.
+    let before_query = text[..query_range.start()].trim_end_matches([' ', '\t']);
+    if query.starts_with('"') || before_query.ends_with('"') {
+        return None;
+    }
+    if !query_range.contains_inclusive(anchor) {
+        return None;
+    }
+    let from = anchor - query_range.start();
+    let insert_at = match next_top_level_pipe(query, from) {
+        Some(pipe) => query_range.start() + pipe,
+        None => {
+            let content_end = query.trim_end().len();
+            let at = query_range.start() + content_end;
+            // Keep a closing quote of a quoted scalar after the clause.
+            let at = if query[..content_end].ends_with('\'') {
+                at - 1
+            } else {
+                at
+            };
+            return Some(Fix {
+                title,
+                edits: vec![TextEdit {
+                    range: TextRange::empty(at),
+                    new_text: format!(" {}", clause.trim_end()),
+                }],
+                safe: true,
+            });
+        }
+    };
+    Some(Fix {
+        title,
+        edits: vec![TextEdit {
+            range: TextRange::empty(insert_at),
+            new_text: clause.to_owned(),
+        }],
+        safe: true,
+    })
+}
+
+/// The offset where a new pipe command goes after `from`: before the next `|` of the
+/// pipeline that contains `from`, or before the bracket that closes that pipeline (a KQL
+/// `join` subquery, an SPL subsearch). `None` when the pipeline runs to the query's end.
+///
+/// Pipes inside string literals, line comments and deeper brackets do not count. The scan
+/// starts at the query's beginning so that bracket depth is known at `from`.
+fn next_top_level_pipe(query: &str, from: usize) -> Option<usize> {
+    let bytes = query.as_bytes();
+    let mut depth = 0i32;
+    let mut quote: Option<u8> = None;
+    // The depth of the pipeline `from` sits in: that of the last pipe before it, at most the
+    // depth at `from` itself.
+    let mut pipeline_depth = 0i32;
+    // A single-quoted YAML scalar's own opening quote is not a string of the query.
+    let mut position = usize::from(bytes.first() == Some(&b'\''));
+    while position < bytes.len() {
+        let byte = bytes[position];
+        if position == from {
+            pipeline_depth = pipeline_depth.min(depth);
+        }
+        match quote {
+            Some(open) => {
+                if byte == b'\\' {
+                    position += 1;
+                } else if byte == open {
+                    quote = None;
+                }
+            }
+            None => match byte {
+                // A KQL line comment may hold quotes and pipes of its own.
+                b'/' if bytes.get(position + 1) == Some(&b'/') => {
+                    while position < bytes.len() && bytes[position] != b'\n' {
+                        position += 1;
+                    }
+                }
+                b'"' | b'\'' => quote = Some(byte),
+                b'(' | b'[' => depth += 1,
+                b')' | b']' => {
+                    if position >= from && depth <= pipeline_depth {
+                        return Some(position);
+                    }
+                    depth -= 1;
+                }
+                b'|' if position < from => pipeline_depth = depth,
+                b'|' if depth == pipeline_depth => return Some(position),
+                _ => {}
+            },
+        }
+        position += 1;
+    }
+    None
 }
 
 fn sigma_modifier(op: Op) -> Option<&'static str> {

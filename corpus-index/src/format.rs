@@ -96,7 +96,7 @@ impl IndexError {
     }
 }
 
-/// The display name of an index source for error messages.
+/// Returns the display name of an index source for error messages.
 pub(crate) fn source_name(path: Option<&Path>) -> String {
     path.map_or_else(
         || "the embedded index".to_owned(),
@@ -193,7 +193,7 @@ pub fn vendor_code(vendor: Vendor) -> u32 {
     code_of(&Vendor::ALL, vendor)
 }
 
-/// The name of a language, as `serde` spells it in JSON output.
+/// Returns the name of a language, as `serde` spells it in JSON output.
 pub fn language_name(language: Language) -> &'static str {
     match language {
         Language::SigmaDetection => "sigma-detection",
@@ -249,7 +249,7 @@ impl<'a> Words<'a> {
         }
     }
 
-    /// The words `start..start + len`, clamped to the view.
+    /// Returns the words `start..start + len`, clamped to the view.
     pub(crate) fn slice(self, start: usize, len: usize) -> Words<'a> {
         let begin = start.saturating_mul(4).min(self.bytes.len());
         let end = start
@@ -267,7 +267,7 @@ impl<'a> Words<'a> {
             .map(|chunk| u32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]))
     }
 
-    /// The number of leading words below `bound`, for sorted lists of rule ids.
+    /// Counts the leading words below `bound`, for sorted lists of rule ids.
     pub(crate) fn count_below(self, bound: u32) -> usize {
         let (mut low, mut high) = (0, self.len());
         while low < high {
@@ -281,7 +281,7 @@ impl<'a> Words<'a> {
         low
     }
 
-    /// Whether a sorted list contains `value`.
+    /// Returns whether a sorted list contains `value`.
     pub(crate) fn contains_sorted(self, value: u32) -> bool {
         let position = self.count_below(value);
         position < self.len() && self.get(position) == value

@@ -5,7 +5,7 @@
 //! checksum. Every read goes through bounds-checked accessors, so a file that passed the
 //! checksum but is inconsistent yields empty results, never a panic.
 //!
-//! Counts leave out deprecated rules unless a query says otherwise. A rule's [`RuleId`] is its
+//! Counts leave out deprecated rules unless a query includes them. A rule's [`RuleId`] is its
 //! position in the file, where rules are ordered by (deprecated, vendor, path).
 
 use crate::format::{
@@ -129,6 +129,10 @@ pub struct Index {
     source: String,
     sections: [(usize, usize); SECTION_COUNT],
     string_count: usize,
+    /// Absolute byte offsets of the string offset table and of the string bytes, kept so the
+    /// hot lookups read words straight from the file bytes.
+    string_offsets_at: usize,
+    string_bytes_at: usize,
     active_bounds: [u32; 6],
     deprecated_bounds: [u32; 6],
 }
@@ -153,6 +157,8 @@ impl Index {
             source,
             sections,
             string_count: 0,
+            string_offsets_at: 0,
+            string_bytes_at: 0,
             active_bounds: [0; 6],
             deprecated_bounds: [0; 6],
         };
@@ -166,12 +172,12 @@ impl Index {
         self
     }
 
-    /// Where the index came from, for messages.
+    /// Returns where the index came from, for messages.
     pub fn source(&self) -> &str {
         &self.source
     }
 
-    /// The size of the index in bytes.
+    /// Returns the size of the index in bytes.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()
     }
@@ -252,6 +258,9 @@ impl Index {
             previous = offset;
         }
         self.string_count = count;
+        let (section_start, _) = self.sections[Section::Strings as usize];
+        self.string_offsets_at = section_start + 4;
+        self.string_bytes_at = section_start + header_bytes;
         Ok(())
     }
 
@@ -276,25 +285,47 @@ impl Index {
 
     // Strings.
 
+    /// Reads the u32 at absolute byte offset `at`; 0 past the end.
+    fn word_at(&self, at: usize) -> u32 {
+        match self.bytes.get(at..at.saturating_add(4)) {
+            Some(&[a, b, c, d]) => u32::from_le_bytes([a, b, c, d]),
+            _ => 0,
+        }
+    }
+
     fn string_bytes(&self, id: u32) -> &[u8] {
-        let section = self.section_bytes(Section::Strings);
-        let words = Words::new(section);
         let id = id as usize;
         if id >= self.string_count {
             return &[];
         }
-        let base = (self.string_count + 2) * 4;
-        let start = base + words.get(1 + id) as usize;
-        let end = base + words.get(2 + id) as usize;
-        section.get(start..end).unwrap_or(&[])
+        let offset_at = self.string_offsets_at + id * 4;
+        let start = self.string_bytes_at + self.word_at(offset_at) as usize;
+        let end = self.string_bytes_at + self.word_at(offset_at + 4) as usize;
+        self.bytes.get(start..end).unwrap_or(&[])
     }
 
-    /// The string with id `id`; empty for an unknown id.
+    /// Reads word `word` of record `index` of a record section without building views.
+    fn record_word(
+        &self,
+        section: Section,
+        words_per_record: usize,
+        index: usize,
+        word: usize,
+    ) -> u32 {
+        let (start, len) = self.sections[section as usize];
+        let at = (index * words_per_record + word) * 4;
+        if at + 4 > len {
+            return 0;
+        }
+        self.word_at(start + at)
+    }
+
+    /// Returns the string with id `id`, or an empty string for an unknown id.
     pub fn string(&self, id: u32) -> &str {
         std::str::from_utf8(self.string_bytes(id)).unwrap_or("")
     }
 
-    /// The id of `text` in the sorted string table.
+    /// Finds the id of `text` in the sorted string table.
     pub fn string_id(&self, text: &str) -> Option<u32> {
         let needle = text.as_bytes();
         let (mut low, mut high) = (0usize, self.string_count);
@@ -348,7 +379,7 @@ impl Index {
         })
     }
 
-    /// The ATT&CK technique ids of a rule.
+    /// Returns the ATT&CK technique ids of a rule.
     pub fn rule_techniques(&self, rule: RuleId) -> Vec<&str> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         self.pool(record.get(5), record.get(6))
@@ -357,7 +388,7 @@ impl Index {
             .collect()
     }
 
-    /// The data sources of a rule.
+    /// Returns the data sources of a rule.
     pub fn rule_data_sources(&self, rule: RuleId) -> Vec<(DataSourceKind, &str)> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         let pairs = self.pool(record.get(7), record.get(8).saturating_mul(2));
@@ -369,7 +400,7 @@ impl Index {
             .collect()
     }
 
-    /// The indicators a rule checks, each once.
+    /// Returns the indicators a rule checks, each once.
     pub fn rule_indicators(&self, rule: RuleId) -> Vec<RuleIndicatorEntry> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         self.pool(record.get(9), record.get(10))
@@ -383,7 +414,7 @@ impl Index {
             .collect()
     }
 
-    /// The hash of a rule's predicate set, `None` for a rule without predicates.
+    /// Returns the hash of a rule's predicate set, `None` for a rule without predicates.
     pub fn rule_predicate_hash(&self, rule: RuleId) -> Option<u64> {
         let record = self.record(Section::Rules, RULE_WORDS, rule.0 as usize);
         let hash = u64::from(record.get(11)) | (u64::from(record.get(12)) << 32);
@@ -429,18 +460,19 @@ impl Index {
     /// (operator code, value) of an indicator, its order inside its concept's run; value ids
     /// follow string order, so comparing the strings gives the stored order.
     fn indicator_sort_key(&self, position: usize) -> (u32, &[u8]) {
-        let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
-        (record.get(1) & 0xff, self.string_bytes(record.get(0)))
+        let op = self.record_word(Section::Indicators, INDICATOR_WORDS, position, 1) & 0xff;
+        let value = self.record_word(Section::Indicators, INDICATOR_WORDS, position, 0);
+        (op, self.string_bytes(value))
     }
 
-    /// The run `first..end` of indicators of a field record.
+    /// Returns the run `first..end` of indicators of a field record.
     fn field_indicator_range(&self, field: usize) -> (usize, usize) {
         let record = self.record(Section::Fields, FIELD_WORDS, field);
         let end = (record.get(2) as usize).min(self.indicator_count());
         ((record.get(1) as usize).min(end), end)
     }
 
-    /// The (concept, op, value) of an indicator.
+    /// Returns the (concept, op, value) of an indicator.
     pub fn indicator_key(&self, indicator: IndicatorId) -> Option<(&str, Op, &str)> {
         let position = indicator.0 as usize;
         if position >= self.indicator_count() {
@@ -503,8 +535,8 @@ impl Index {
         self.reach_among(indicator, &technique_rules)
     }
 
-    /// Rules among `rules` (sorted, as [`Index::technique_rules`] returns them) that check the
-    /// indicator. Callers that look up many indicators under one technique fetch the technique's
+    /// Counts the rules among `rules` (sorted, as [`Index::technique_rules`] returns them) that
+    /// check the indicator. Callers that look up many indicators under one technique fetch the technique's
     /// rules once and use this.
     pub fn reach_among(&self, indicator: IndicatorId, rules: &[RuleId]) -> u32 {
         let postings = self.indicator_rules(indicator);
@@ -522,7 +554,7 @@ impl Index {
         count as u32
     }
 
-    /// Every rule that checks the indicator, in id order.
+    /// Lists every rule that checks the indicator, in id order.
     pub fn rules_with_indicator(
         &self,
         indicator: IndicatorId,
@@ -546,20 +578,20 @@ impl Index {
     fn find_field(&self, concept: &str) -> Option<usize> {
         let needle = concept.as_bytes();
         let name = |field: usize| {
-            self.string_bytes(self.record(Section::Fields, FIELD_WORDS, field).get(0))
+            self.string_bytes(self.record_word(Section::Fields, FIELD_WORDS, field, 0))
         };
         let position = partition(self.field_count(), |field| name(field) < needle);
         (position < self.field_count() && name(position) == needle).then_some(position)
     }
 
-    /// The concepts the index has statistics for, in name order.
+    /// Lists the concepts the index has statistics for, in name order.
     pub fn field_concepts(&self) -> Vec<&str> {
         (0..self.field_count())
             .map(|field| self.string(self.record(Section::Fields, FIELD_WORDS, field).get(0)))
             .collect()
     }
 
-    /// The names `concept` is written as, with the number of rules using each.
+    /// Lists the names `concept` is written as, with the number of rules using each.
     pub fn field_written_names(&self, concept: &str) -> Vec<(&str, u32)> {
         let Some(field) = self.find_field(concept) else {
             return Vec::new();
@@ -627,7 +659,7 @@ impl Index {
         self.words(Section::Techniques).len() / TECHNIQUE_WORDS
     }
 
-    /// Every technique id in the index, sorted.
+    /// Lists every technique id in the index, sorted.
     pub fn techniques(&self) -> Vec<&str> {
         (0..self.technique_count())
             .map(|t| self.string(self.record(Section::Techniques, TECHNIQUE_WORDS, t).get(0)))
@@ -713,7 +745,7 @@ impl Index {
             .collect()
     }
 
-    /// The peers of an indexed rule, without the rule itself.
+    /// Finds the peers of an indexed rule, without the rule itself.
     pub fn peers_of(&self, rule: RuleId) -> Vec<RuleId> {
         let techniques = self.rule_techniques(rule);
         let sources = self.rule_data_sources(rule);
@@ -810,7 +842,7 @@ impl Index {
 
     // Build metadata.
 
-    /// The names of the folders the index was built from.
+    /// Returns the names of the folders the index was built from.
     pub fn build_inputs(&self) -> Vec<&str> {
         let meta = self.words(Section::Meta);
         self.pool(meta.get(15), meta.get(16))

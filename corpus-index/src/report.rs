@@ -56,6 +56,20 @@ impl Default for ReportOptions {
     }
 }
 
+impl ReportOptions {
+    /// Options with no cap on the field, indicator and exclusion lists, for JSON output that
+    /// tools read in full.
+    pub fn complete(include_deprecated: bool) -> ReportOptions {
+        ReportOptions {
+            include_deprecated,
+            max_fields: usize::MAX,
+            max_indicators: usize::MAX,
+            max_exclusions: usize::MAX,
+            ..ReportOptions::default()
+        }
+    }
+}
+
 /// The report data, also the JSON output.
 #[derive(Clone, Debug, Serialize)]
 pub struct TechniqueReport {
@@ -487,7 +501,7 @@ color:#1d2330;padding:0 1rem}h1{font-size:1.6rem}h2{margin-top:2rem;border-botto
 padding-bottom:.2rem}table{border-collapse:collapse;width:100%;font-size:.9rem}\
 th,td{text-align:left;padding:.25rem .5rem;border-bottom:1px solid #e4e6ec;vertical-align:top}\
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
-code{font-size:.85rem;word-break:break-all}.bar{background:#eef0f5;width:12rem;height:.8rem}\
+code{font-size:.85rem;word-break:break-all}td:first-child code{white-space:nowrap;word-break:normal}.bar{background:#eef0f5;width:12rem;height:.8rem}\
 .bar span{display:block;height:100%;background:#3d6fd6}.note{color:#5a6275}\
 ul.rules{columns:2;font-size:.85rem}";
 

@@ -7,6 +7,7 @@ mod commands;
 mod configs;
 mod files;
 mod fix;
+mod lsp;
 mod report;
 mod sarif;
 
@@ -36,6 +37,8 @@ enum Command {
     Index(commands::index::IndexArgs),
     /// Print the authoring guide for one ATT&CK technique from the corpus index.
     Report(commands::report::ReportArgs),
+    /// Run the language server, speaking LSP over standard input and output.
+    Server(lsp::ServerArgs),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(args),
         Command::Index(args) => commands::index::run(args),
         Command::Report(args) => commands::report::run(args),
+        Command::Server(args) => lsp::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -97,3 +97,5 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create scratch folder");
     dir
 }
+
+pub mod lsp_client;

@@ -21,6 +21,10 @@ pub struct ReportArgs {
     /// Count deprecated rules too.
     #[arg(long)]
     pub include_deprecated: bool,
+    /// The maximum number of rows in the field, indicator and exclusion lists [default: 25
+    /// for md and html, all rows for json].
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
     /// Read this index file in place of the embedded default index.
     #[arg(long, value_name = "FILE")]
     pub index: Option<PathBuf>,
@@ -43,10 +47,18 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
         );
     }
     let index = load_index(args.index.as_deref(), &args.add_index)?;
-    let options = ReportOptions {
-        include_deprecated: args.include_deprecated,
-        ..ReportOptions::default()
+    let mut options = match format {
+        ReportFormat::Json => ReportOptions::complete(args.include_deprecated),
+        ReportFormat::Markdown | ReportFormat::Html => ReportOptions {
+            include_deprecated: args.include_deprecated,
+            ..ReportOptions::default()
+        },
     };
+    if let Some(limit) = args.limit {
+        options.max_fields = limit;
+        options.max_indicators = limit;
+        options.max_exclusions = limit;
+    }
     let report = technique_report(&index, &args.technique, &options);
     if report.total_rules == 0 {
         tracing::warn!(

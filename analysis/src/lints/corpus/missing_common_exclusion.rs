@@ -15,8 +15,8 @@ pub const INFO: LintInfo = LintInfo {
     default_severity: Severity::Warning,
     summary: "peer rules exclude something on a field this rule checks, and this rule does not",
     docs: "## What it flags\n\nA field the rule checks on which at least \
-`thresholds.missing-exclusion-share` of its peer rules (default 25%) carry the same \
-exclusion, when at least `thresholds.min-peers` peers (default 5) check that field. Peers \
+`thresholds.missing-exclusion-share` of its peer rules (default 30%) carry the same \
+exclusion, when at least `thresholds.min-peers` peers (default 10) check that field. Peers \
 are the indexed rules that share an ATT&CK technique with the rule or, when it has none, its \
 data source and fields, less those written for another operating system (a Sigma \
 `product` or a `host.os.type` test naming Windows, Linux or macOS). An exclusion the rule already covers semantically (a wider CIDR, a \
@@ -40,7 +40,8 @@ const SHOWN: usize = 5;
 #[derive(Default)]
 struct PeerExclusion {
     rules: u32,
-    titles: Vec<String>,
+    /// The first two peers that carry it, for the message.
+    examples: Vec<RuleId>,
 }
 
 pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
@@ -77,7 +78,7 @@ fn check_document(
     if peers.len() < min_peers {
         return;
     }
-    let statistics = peer_statistics(&peers, corpus);
+    let statistics = peer_statistics(&peers, &positive_concepts, corpus);
     let (users, exclusions) = (&statistics.users, &statistics.exclusions);
 
     for concept in positive_concepts {
@@ -153,9 +154,11 @@ fn check_document(
                 )
             })
             .collect();
-        let titles: Vec<&str> = missing
+        let titles: Vec<String> = missing
             .iter()
-            .flat_map(|(_, peer)| peer.titles.iter().map(String::as_str))
+            .flat_map(|(_, peer)| peer.examples.iter())
+            .filter_map(|rule| corpus.index.rule(*rule).map(|info| info.title.to_owned()))
+            .filter(|title| !title.is_empty())
             .take(2)
             .collect();
         let mut message = format!(
@@ -184,6 +187,7 @@ fn check_document(
             &to_insert,
             format!("Exclude what peer rules exclude on `{field}`"),
             &slug(field),
+            first.predicate.range.start(),
         );
         if let Some(fix) = fix {
             diagnostic = diagnostic.with_fix(fix);
@@ -270,17 +274,26 @@ struct PeerStatistics {
     exclusions: ExclusionTable,
 }
 
-/// Computes the statistics of a peer set once per index and set: rules of one technique
-/// share their peers, so a folder of rules reuses a few sets many times.
-fn peer_statistics(peers: &[RuleId], corpus: &CorpusContext<'_>) -> Arc<PeerStatistics> {
-    type Key = (usize, Vec<RuleId>);
+/// Computes the statistics of a peer set on the concepts a rule checks, once per index, set
+/// and concepts: rules of one technique share their peers, so a folder of rules reuses a few
+/// sets many times.
+fn peer_statistics(
+    peers: &[RuleId],
+    concepts: &[&str],
+    corpus: &CorpusContext<'_>,
+) -> Arc<PeerStatistics> {
+    type Key = (usize, Vec<RuleId>, Vec<String>);
     static CACHE: OnceLock<Mutex<HashMap<Key, Arc<PeerStatistics>>>> = OnceLock::new();
-    let key = (corpus.index as *const Index as usize, peers.to_vec());
+    let key = (
+        corpus.index as *const Index as usize,
+        peers.to_vec(),
+        concepts.iter().map(|c| (*c).to_owned()).collect(),
+    );
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Arc::clone(found);
     }
-    let statistics = Arc::new(compute_peer_statistics(peers, corpus.index));
+    let statistics = Arc::new(compute_peer_statistics(peers, concepts, corpus.index));
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -288,39 +301,32 @@ fn peer_statistics(peers: &[RuleId], corpus: &CorpusContext<'_>) -> Arc<PeerStat
     statistics
 }
 
-fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
+fn compute_peer_statistics(peers: &[RuleId], concepts: &[&str], index: &Index) -> PeerStatistics {
     let table = indicator_table(index);
     let mut statistics = PeerStatistics::default();
     for peer in peers {
-        let mut title: Option<String> = None;
         let mut used: Vec<&str> = Vec::new();
         for entry in index.rule_indicators(*peer) {
             let Some(Some((concept, op, value))) = table.keys.get(entry.indicator.0 as usize)
             else {
                 continue;
             };
-            if !used.contains(&&**concept) {
+            let Some(concept) = concepts.iter().copied().find(|c| **c == **concept) else {
+                continue;
+            };
+            if !used.contains(&concept) {
                 used.push(concept);
             }
             if entry.exclusion {
                 let slot = statistics
                     .exclusions
-                    .entry(concept.to_string())
+                    .entry(concept.to_owned())
                     .or_default()
                     .entry((*op, value.to_string()))
                     .or_default();
                 slot.rules += 1;
-                if slot.titles.len() < 2 {
-                    // Titles are decoded only for the few exclusions that need them.
-                    let title = title.get_or_insert_with(|| {
-                        index
-                            .rule(*peer)
-                            .map(|info| info.title.to_owned())
-                            .unwrap_or_default()
-                    });
-                    if !title.is_empty() {
-                        slot.titles.push(title.clone());
-                    }
+                if slot.examples.len() < 2 {
+                    slot.examples.push(*peer);
                 }
             }
         }

@@ -125,6 +125,11 @@ fn check_document(
         let Some(anchor) = predicates.first() else {
             continue;
         };
+        let anchor_end = predicates
+            .iter()
+            .map(|p| p.range.start())
+            .min()
+            .unwrap_or_default();
         let field = anchor.field.as_ref().map_or("", |f| f.name.as_str());
         let list: Vec<String> = missing.iter().map(|range| format!("`{range}`")).collect();
         let mut diagnostic = Diagnostic::new(
@@ -150,6 +155,7 @@ fn check_document(
             &exclusions,
             "Add all missing private ranges".to_owned(),
             "private_ranges",
+            anchor_end,
         ) {
             diagnostic = diagnostic.with_fix(fix);
         }

@@ -250,6 +250,8 @@ impl<'q> Lowerer<'q> {
                 "ipv4_is_in_range"
                 | "ipv4_is_match"
                 | "ipv4_is_in_any_range"
+                | "ipv6_is_in_range"
+                | "ipv6_is_in_any_range"
                 | "has_ipv4"
                 | "has_any_ipv4"
                 | "has_ipv4_prefix"
@@ -279,8 +281,10 @@ impl<'q> Lowerer<'q> {
         flow: &Flow,
     ) -> Option<Expr> {
         let (op, shape) = match name {
-            "ipv4_is_in_range" | "ipv4_is_match" => (Op::CidrMatch, Shape::Single),
-            "ipv4_is_in_any_range" => (Op::CidrMatch, Shape::AnyOf),
+            "ipv4_is_in_range" | "ipv4_is_match" | "ipv6_is_in_range" => {
+                (Op::CidrMatch, Shape::Single)
+            }
+            "ipv4_is_in_any_range" | "ipv6_is_in_any_range" => (Op::CidrMatch, Shape::AnyOf),
             "has_ipv4" | "has_ipv4_prefix" => (Op::Contains, Shape::Single),
             _ => (Op::Contains, Shape::AnyOf),
         };

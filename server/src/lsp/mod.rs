@@ -1,0 +1,62 @@
+//! `rulelens server`: the language server, speaking LSP over standard input and output.
+//!
+//! This is a thin adapter. The analysis crate computes diagnostics, hover, completion, code
+//! actions and navigation in byte offsets; the modules here hold the open documents, convert
+//! positions in the negotiated encoding, schedule analyses, and translate to protocol types.
+//!
+//! - [`document`]: open documents as ropes, edited incrementally.
+//! - [`position`]: byte offsets to LSP positions and back, in UTF-8 or UTF-16.
+//! - [`analysis`]: one analysis of a snapshot and its LSP diagnostics.
+//! - [`scheduler`]: debounced, version-checked diagnostics.
+//! - [`code_actions`]: fixes, suppressions and their `resolve`.
+//! - [`handlers`]: the `LanguageServer` methods.
+//! - [`state`]: the shared state, and the panic isolation every request runs in.
+
+mod analysis;
+mod code_actions;
+mod config;
+mod document;
+mod handlers;
+mod position;
+mod scheduler;
+mod state;
+
+use std::sync::Arc;
+use tower_lsp_server::{LspService, Server};
+
+/// The environment variable that turns on the test hooks (`RULELENS_TEST_HOOKS=1`): a
+/// `rulelens/testPanic` request and a document marker that make the server panic on purpose.
+pub const TEST_HOOKS_ENV: &str = "RULELENS_TEST_HOOKS";
+
+#[derive(Debug, clap::Args)]
+pub struct ServerArgs {
+    /// Speak LSP over standard input and output (the only transport; accepted because editor
+    /// clients pass it).
+    #[arg(long)]
+    pub stdio: bool,
+}
+
+/// Runs the server until the client sends `exit` or closes standard input.
+pub fn run(_args: &ServerArgs) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(serve());
+    Ok(())
+}
+
+async fn serve() {
+    let test_hooks = std::env::var(TEST_HOOKS_ENV).is_ok_and(|value| value == "1");
+    let mut builder = LspService::build(|client| handlers::Backend {
+        shared: Arc::new(state::Shared::new(client, test_hooks)),
+    });
+    if test_hooks {
+        builder = builder.custom_method("rulelens/testPanic", handlers::Backend::test_panic);
+    }
+    let (service, socket) = builder.finish();
+    tracing::info!("language server started");
+    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .serve(service)
+        .await;
+    tracing::info!("language server stopped");
+}
