@@ -207,7 +207,10 @@ mod tests {
             detect_format(Path::new("q.txt"), "DeviceEvents\n| where x == 1\n"),
             Some(Format::Kql)
         );
-        assert_eq!(detect_format(Path::new("LICENSE.txt"), "Apache License\nVersion 2.0\n"), None);
+        assert_eq!(
+            detect_format(Path::new("LICENSE.txt"), "Apache License\nVersion 2.0\n"),
+            None
+        );
         assert_eq!(detect_format(Path::new("a.SPL"), ""), Some(Format::Spl));
         assert_eq!(
             detect_format(Path::new("a.toml"), "[metadata]\n[rule]\n"),

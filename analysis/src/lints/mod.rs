@@ -386,6 +386,8 @@ pub fn analyze_file(input: &FileInput<'_>, config: &Config) -> Vec<Diagnostic> {
         diagnostics = suppression::apply_suppressions(input.text, format, diagnostics, &|id| {
             config.enabled(id)
         });
+        // The suppression findings themselves follow the configured levels too.
+        diagnostics = apply_levels(diagnostics, config);
     }
     diagnostics.sort_by_key(|d| (d.range.start, d.range.end));
     diagnostics

@@ -1,6 +1,7 @@
 //! `corpus/missing-common-exclusion`: peer rules exclude something on a field this rule also
 //! checks, and this rule does not.
 
+use super::partial_private_range_exclusion::PRIVATE_RANGES;
 use super::shared::{covers, describe, peers_of};
 use crate::corpus::{indicator_table, CorpusContext};
 use crate::fixes::{exclusion_fix, Exclusion};
@@ -172,13 +173,34 @@ fn check_document(
             message.push_str(&format!("; for example \"{}\"", titles.join("\" and \"")));
         }
 
-        let to_insert: Vec<Exclusion> = missing
+        let mut to_insert: Vec<Exclusion> = missing
             .iter()
             .map(|((op, value), _)| Exclusion {
                 op: *op,
                 value: value.clone(),
             })
             .collect();
+        // Excluding part of the private ranges would only trade this finding for a
+        // partial-range one, so a fix that adds any of them adds them all.
+        let adds_private = to_insert
+            .iter()
+            .any(|e| e.op == Op::CidrMatch && PRIVATE_RANGES[..3].contains(&e.value.as_str()));
+        if adds_private {
+            for range in PRIVATE_RANGES {
+                let covered = own
+                    .iter()
+                    .any(|(op, have)| covers(*op, have, Op::CidrMatch, range))
+                    || to_insert
+                        .iter()
+                        .any(|e| covers(e.op, &e.value, Op::CidrMatch, range));
+                if !covered {
+                    to_insert.push(Exclusion {
+                        op: Op::CidrMatch,
+                        value: range.to_owned(),
+                    });
+                }
+            }
+        }
         let mut diagnostic = Diagnostic::new(INFO.id, INFO.default_severity, range, message);
         let fix = exclusion_fix(
             text,
