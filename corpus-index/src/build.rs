@@ -230,11 +230,12 @@ fn read_file(path: &Path) -> FileOutcome {
     }
 }
 
+/// Extensions whose files are told apart by content, so they must be read to decide.
 fn is_yaml_or_toml(path: &Path) -> bool {
     let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     matches!(
         extension.to_ascii_lowercase().as_str(),
-        "yml" | "yaml" | "toml"
+        "yml" | "yaml" | "toml" | "txt"
     )
 }
 
