@@ -4,6 +4,7 @@ use crate::files;
 use crate::report::OutputFormat;
 use anyhow::{bail, Context};
 use rulelens_analysis::inspect::{inspect_rule, render_text, RuleInspection};
+use rulelens_corpus::{FieldContext, Taxonomy};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -31,12 +32,17 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
             args.file.display()
         );
     };
-    // FIXME: canonical concepts need the field taxonomy, which is not wired in yet.
-    let no_concept = |_: &rulelens_syntax::Rule, _: &rulelens_syntax::Field| None;
+    let taxonomy = Taxonomy::builtin();
+    let concept = |rule: &rulelens_syntax::Rule, field: &rulelens_syntax::Field| {
+        let context = FieldContext::of_rule(rule).with_data_model(field.data_model.as_deref());
+        taxonomy
+            .concept(&field.name, &context)
+            .map(|id| taxonomy.concept_name(id).to_owned())
+    };
     let inspections: Vec<RuleInspection> = parsed
         .documents
         .iter()
-        .map(|document| inspect_rule(&document.rule, &no_concept))
+        .map(|document| inspect_rule(&document.rule, &concept))
         .collect();
 
     let stdout = std::io::stdout();
