@@ -7,6 +7,7 @@ mod commands;
 mod configs;
 mod files;
 mod fix;
+mod logging;
 mod lsp;
 mod report;
 mod sarif;
@@ -42,7 +43,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    init_logging();
+    logging::init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -70,16 +71,4 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-/// Sends `tracing` output to stderr. `RULELENS_LOG` sets the filter (default `warn`), in the
-/// `tracing_subscriber::EnvFilter` syntax.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("RULELENS_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .init();
 }

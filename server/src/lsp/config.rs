@@ -6,9 +6,8 @@
 //! - `debounceMs`: how long to wait after the last keystroke before analysing, in
 //!   milliseconds (default 150; 0 analyses after every change).
 //! - `indexPath`: an extra corpus index file to load beside the embedded one.
-//! - `logLevel`: a `tracing` filter such as `warn` or `rulelens=debug`. FIXME: read but not
-//!   applied: the filter is fixed at start-up by `RULELENS_LOG`, because the subscriber is
-//!   installed before the server runs and has no reload handle.
+//! - `logLevel`: a `tracing` filter such as `warn` or `rulelens=debug`, applied at once in
+//!   place of the one `RULELENS_LOG` set at start-up.
 //! - `lints`, `thresholds`, `index`, `files`: the sections of `.rulelens.toml`, with the same
 //!   keys, as JSON objects. They apply to documents with no `.rulelens.toml` in their folder
 //!   or above; a project's file wins over editor settings.
@@ -80,7 +79,12 @@ impl Settings {
         }
         if let Some(level) = object.get("logLevel") {
             match level.as_str() {
-                Some(level) => self.log_level = Some(level.to_owned()),
+                Some(level) => {
+                    if let Err(error) = crate::logging::set_filter(level) {
+                        tracing::warn!(%error, "ignored setting logLevel");
+                    }
+                    self.log_level = Some(level.to_owned());
+                }
                 None => tracing::warn!(
                     "ignored setting logLevel: expected a filter such as \"warn\", found {level}"
                 ),
