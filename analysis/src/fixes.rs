@@ -7,7 +7,9 @@
 //! - SPL: `| where NOT (cidrmatch(...))` or `| search NOT field IN (...)` placed the same way,
 //!   for searches that do not read a data model (`tstats` renames the fields).
 //!
-//! FIXME: Elastic and Panther rules get findings but no fix yet.
+//! - Elastic: kuery and single-event EQL queries are parenthesised and get `and not ...`.
+//!
+//! FIXME: Panther rules and EQL sequences get findings but no fix yet.
 //!
 //! A fix is only built for exclusions that cannot be satisfied by an attacker-chosen prefix:
 //! equality, `startswith` and CIDR tests. `contains` and `endswith` exclusions are reported
@@ -65,7 +67,128 @@ pub fn exclusion_fix(
             let clause = spl_clause(field, exclusions)?;
             pipe_fix(text, spl.search_range, anchor, &clause, title)
         }
-        Tree::Elastic(_) | Tree::Panther(_) => None,
+        Tree::Elastic(elastic) => {
+            let query = elastic.query.as_ref()?;
+            elastic_fix(
+                text,
+                document.rule.language,
+                query.range,
+                field,
+                exclusions,
+                title,
+            )
+        }
+        Tree::Panther(_) => None,
+    }
+}
+
+/// Wraps an Elastic kuery or single-event EQL query in parentheses and appends
+/// `and not ...`, inside the TOML string that holds it.
+fn elastic_fix(
+    text: &str,
+    language: rulelens_syntax::Language,
+    string_range: TextRange,
+    field: &str,
+    exclusions: &[Exclusion],
+    title: String,
+) -> Option<Fix> {
+    let token = text.get(string_range.as_range())?;
+    let (open, close) = ["'''", "\"\"\"", "'", "\""]
+        .iter()
+        .find(|delimiter| token.starts_with(**delimiter) && token.ends_with(**delimiter))
+        .map(|delimiter| (delimiter.len(), delimiter.len()))?;
+    let basic = token.starts_with('"');
+    let mut content_start = string_range.start() + open;
+    // TOML drops a line break right after the opening delimiter of a multi-line string.
+    if open == 3 {
+        if text[content_start..].starts_with("\r\n") {
+            content_start += 2;
+        } else if text[content_start..].starts_with('\n') {
+            content_start += 1;
+        }
+    }
+    let content_end = string_range.end() - close;
+    let content = text.get(content_start..content_end)?;
+    let trimmed_end = content_start + content.trim_end().len();
+
+    let (wrap_start, clause) = match language {
+        rulelens_syntax::Language::Kuery => (content_start, kuery_clause(field, exclusions)?),
+        rulelens_syntax::Language::Eql => {
+            let lowered = content.to_ascii_lowercase();
+            let first_word = lowered.split_whitespace().next().unwrap_or("");
+            if matches!(first_word, "sequence" | "sample") || content.contains('|') {
+                return None;
+            }
+            let where_at = lowered.find(" where ")? + " where ".len();
+            (content_start + where_at, eql_clause(field, exclusions)?)
+        }
+        _ => return None,
+    };
+    let clause = if basic {
+        clause.replace('\\', "\\\\").replace('"', "\\\"")
+    } else {
+        clause
+    };
+    Some(Fix {
+        title,
+        edits: vec![
+            TextEdit {
+                range: TextRange::empty(wrap_start),
+                new_text: "(".to_owned(),
+            },
+            TextEdit {
+                range: TextRange::empty(trimmed_end),
+                new_text: format!(") and not {clause}"),
+            },
+        ],
+        safe: true,
+    })
+}
+
+/// `field:(a or b)` in kuery: CIDRs and equality; IPv6 values quoted for their colons.
+fn kuery_clause(field: &str, exclusions: &[Exclusion]) -> Option<String> {
+    if exclusions.iter().any(|e| e.op == Op::StartsWith) {
+        return None;
+    }
+    let values: Vec<String> = exclusions
+        .iter()
+        .map(|e| {
+            if e.op == Op::CidrMatch && !is_ipv6(&e.value) {
+                e.value.clone()
+            } else {
+                double_quoted(&e.value)
+            }
+        })
+        .collect();
+    Some(format!("{field}:({})", values.join(" or ")))
+}
+
+/// `cidrMatch(field, ...)` and `field in (...)` in EQL.
+fn eql_clause(field: &str, exclusions: &[Exclusion]) -> Option<String> {
+    if exclusions.iter().any(|e| e.op == Op::StartsWith) {
+        return None;
+    }
+    let mut tests = Vec::new();
+    let cidrs: Vec<String> = exclusions
+        .iter()
+        .filter(|e| e.op == Op::CidrMatch)
+        .map(|e| double_quoted(&e.value))
+        .collect();
+    if !cidrs.is_empty() {
+        tests.push(format!("cidrMatch({field}, {})", cidrs.join(", ")));
+    }
+    let equal: Vec<String> = exclusions
+        .iter()
+        .filter(|e| e.op == Op::Eq)
+        .map(|e| double_quoted(&e.value))
+        .collect();
+    if !equal.is_empty() {
+        tests.push(format!("{field} in ({})", equal.join(", ")));
+    }
+    match tests.as_slice() {
+        [] => None,
+        [only] => Some(only.clone()),
+        _ => Some(format!("({})", tests.join(" or "))),
     }
 }
 
