@@ -333,7 +333,14 @@ fn field_markdown(
             out.push_str(".\n\n");
             push_counted_list(&mut out, "Operators", &figures.operators);
             push_counted_list(&mut out, "Top values", &figures.top_values);
-            push_counted_list(&mut out, "Common exclusions", &figures.exclusions);
+            // A value one rule excludes is that rule's tuning, not a common exclusion.
+            let common: Vec<_> = figures
+                .exclusions
+                .iter()
+                .filter(|(_, rules)| *rules >= 2)
+                .cloned()
+                .collect();
+            push_counted_list(&mut out, "Common exclusions", &common);
             let aliases: Vec<String> = figures
                 .aliases
                 .iter()

@@ -1,6 +1,7 @@
 //! `tracing` output to standard error, with a filter that the language server's `logLevel`
 //! setting can replace while it runs.
 
+use std::io::IsTerminal;
 use std::sync::OnceLock;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -15,7 +16,13 @@ pub fn init() {
     let (filter, handle) = reload::Layer::new(filter);
     let installed = tracing_subscriber::registry()
         .with(filter)
-        .with(fmt::layer().with_writer(std::io::stderr).with_target(false))
+        .with(
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_target(false)
+                // Editors show a server's stderr in a log panel, where escapes are noise.
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
         .try_init();
     if installed.is_ok() {
         let _ = FILTER.set(handle);

@@ -142,8 +142,12 @@ pub fn write_text(out: &mut impl Write, findings: &[Finding], summary: &Summary)
     }
     writeln!(
         out,
-        "checked {} files ({} rules): {} errors, {} warnings, {} infos",
-        summary.files, summary.rules, summary.errors, summary.warnings, summary.infos
+        "checked {} ({}): {} errors, {} warnings, {} infos",
+        plural(summary.files, "file"),
+        plural(summary.rules, "rule"),
+        summary.errors,
+        summary.warnings,
+        summary.infos
     )
 }
 
@@ -163,4 +167,13 @@ pub fn write_json(out: &mut impl Write, findings: &[Finding], summary: &Summary)
     )
     .map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// `1 file`, `2 files`.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("{count} {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }

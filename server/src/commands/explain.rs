@@ -23,6 +23,15 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<()> {
         return Ok(());
     };
     let Some(lint) = find_lint(id) else {
+        let suffix = format!("/{id}");
+        let candidates: Vec<&str> = LINTS
+            .iter()
+            .map(|lint| lint.info.id)
+            .filter(|known| known.ends_with(&suffix))
+            .collect();
+        if let [only] = candidates.as_slice() {
+            bail!("unknown lint id `{id}`: did you mean `{only}`?");
+        }
         bail!("unknown lint id `{id}`: run `rulelens explain` to list every lint");
     };
     println!("# {}\n", lint.info.id);

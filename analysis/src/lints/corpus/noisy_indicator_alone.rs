@@ -6,7 +6,7 @@ use super::shared::{
 };
 use crate::corpus::{noisy_threshold, CorpusContext};
 use crate::lints::{FileInput, LintInfo};
-use rulelens_corpus::{Index, IndicatorId, RuleId};
+use rulelens_corpus::{FieldSystem, Index, IndicatorId, RuleId, Taxonomy};
 use rulelens_syntax::{Diagnostic, Expr, Op, Predicate, PredicateContext, Rule, Severity};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
@@ -73,7 +73,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
     };
 
     let excluded = excluded_concepts(rule, &concepts);
-    let mut flagged: HashSet<*const Predicate> = HashSet::new();
+    let mut flagged: HashSet<rulelens_syntax::TextRange> = HashSet::new();
     let mut reported_keys: HashSet<(String, Op, String)> = HashSet::new();
     for branch in &branches {
         let Some(noisy) = noisy_leaves(branch, &concepts, corpus.index, threshold) else {
@@ -90,7 +90,9 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
                 predicate.op,
                 value_of(predicate).to_owned(),
             );
-            if !flagged.insert(predicate as *const Predicate) || !reported_keys.insert(key) {
+            // `ipv4_is_private(f)` lowers to three predicates with the call's range: report
+            // the call once.
+            if !flagged.insert(predicate.range) || !reported_keys.insert(key) {
                 continue;
             }
             out.push(diagnostic(
@@ -100,6 +102,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
                 corpus,
                 &technique_rules,
                 &techniques,
+                rule.format.vendor(),
             ));
         }
     }
@@ -216,6 +219,7 @@ fn diagnostic(
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
     techniques: &[&str],
+    rule_vendor: rulelens_syntax::Vendor,
 ) -> Diagnostic {
     let field = predicate
         .field
@@ -252,7 +256,8 @@ fn diagnostic(
         ));
     }
     message.push_str(", and nothing more specific narrows this branch");
-    let pairings = pairings(indicator, concept, corpus, technique_rules);
+    let system = FieldSystem::of_vendor(rule_vendor);
+    let pairings = pairings(indicator, concept, corpus, technique_rules, system);
     if pairings.is_empty() {
         message.push_str(": add a value that identifies the behaviour");
     } else {
@@ -263,25 +268,27 @@ fn diagnostic(
 }
 
 /// The specific indicators that rules checking `indicator` most often check beside it,
-/// preferring rules of the same techniques.
+/// preferring rules of the same techniques, named as the rule's vendor names the fields.
 fn pairings(
     indicator: IndicatorId,
     concept: &str,
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
+    system: FieldSystem,
 ) -> Vec<String> {
-    type Key = (usize, IndicatorId, Vec<RuleId>);
+    type Key = (usize, IndicatorId, Vec<RuleId>, FieldSystem);
     static CACHE: OnceLock<Mutex<HashMap<Key, Vec<String>>>> = OnceLock::new();
     let key = (
         corpus.index as *const Index as usize,
         indicator,
         technique_rules.to_vec(),
+        system,
     );
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return found.clone();
     }
-    let found = compute_pairings(indicator, concept, corpus, technique_rules);
+    let found = compute_pairings(indicator, concept, corpus, technique_rules, system);
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -294,6 +301,7 @@ fn compute_pairings(
     concept: &str,
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
+    system: FieldSystem,
 ) -> Vec<String> {
     let index = corpus.index;
     let threshold = noisy_threshold(corpus.config, corpus.index);
@@ -314,6 +322,13 @@ fn compute_pairings(
             }
         }
     }
+    // Another value of the same field is an alternative, not something that narrows it
+    // (`PUT` beside `GET`, `certutil.exe` beside `mshta.exe`).
+    counts.retain(|id, _| {
+        index
+            .indicator_key(*id)
+            .is_some_and(|(other, _, _)| other != concept)
+    });
     let mut ranked: Vec<(IndicatorId, u32)> = counts
         .into_iter()
         .filter(|(id, count)| *count >= 2 && index.reach_of(*id, false).rules.total() < threshold)
@@ -324,12 +339,22 @@ fn compute_pairings(
         .take(PAIRINGS_SHOWN)
         .filter_map(|(id, count)| {
             let (other_concept, op, value) = index.indicator_key(id)?;
-            let field = if other_concept == concept {
-                concept
-            } else {
-                other_concept
-            };
-            Some(format!("{} ({count} rules)", describe(field, op, value)))
+            let field = vendor_name(corpus.taxonomy, other_concept, system);
+            Some(format!("{} ({count} rules)", describe(&field, op, value)))
         })
         .collect()
+}
+
+/// The name a concept has in the rule's own vendor, or the concept id when the taxonomy lists
+/// none for that vendor.
+fn vendor_name(taxonomy: &Taxonomy, concept: &str, system: FieldSystem) -> String {
+    let Some(id) = taxonomy.concept_by_name(concept) else {
+        return concept.to_owned();
+    };
+    let aliases = taxonomy.aliases(id);
+    aliases
+        .iter()
+        .find(|alias| alias.system == system && alias.context == "*")
+        .or_else(|| aliases.iter().find(|alias| alias.system == system))
+        .map_or_else(|| concept.to_owned(), |alias| alias.field.clone())
 }
