@@ -61,10 +61,11 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<()> {
     }
     let report = technique_report(&index, &args.technique, &options);
     if report.total_rules == 0 {
-        tracing::warn!(
-            technique = %report.technique,
-            "no rule in {} is tagged with this technique",
-            index.source()
+        // A user message rather than a log line: the report below is empty for this reason.
+        eprintln!(
+            "warning: no rule in {} is tagged with {}; the report is empty",
+            index.source(),
+            report.technique
         );
     }
     std::io::stdout()
