@@ -80,13 +80,8 @@ pub fn noisy_threshold(config: &Config, index: &Index) -> u32 {
     if let Some(configured) = config.thresholds.noisy_indicator_reach {
         return configured;
     }
-    static DERIVED: OnceLock<Mutex<HashMap<usize, u32>>> = OnceLock::new();
-    let key = index as *const Index as usize;
-    let cache = DERIVED.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut cache = cache
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    *cache.entry(key).or_insert_with(|| derive_threshold(index))
+    static DERIVED: PerIndex<u32> = OnceLock::new();
+    *per_index(&DERIVED, index, derive_threshold)
 }
 
 fn derive_threshold(index: &Index) -> u32 {
@@ -103,6 +98,28 @@ fn derive_threshold(index: &Index) -> u32 {
     reaches.sort_unstable();
     let position = reaches.len() * 999 / 1000;
     reaches[position.min(reaches.len() - 1)].max(MIN_DERIVED_THRESHOLD)
+}
+
+/// A per-process cache of values derived from an index, keyed by the index's address: the
+/// indexes in use live for the whole process (see [`index_for`]).
+pub type PerIndex<T> = OnceLock<Mutex<HashMap<usize, std::sync::Arc<T>>>>;
+
+/// Returns the value `cache` holds for `index`, building it on first use. The lock is held
+/// while building, so threads that ask at once wait for one build instead of repeating it.
+pub fn per_index<T>(
+    cache: &'static PerIndex<T>,
+    index: &Index,
+    build: impl FnOnce(&Index) -> T,
+) -> std::sync::Arc<T> {
+    let key = index as *const Index as usize;
+    let mut map = cache
+        .get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    std::sync::Arc::clone(
+        map.entry(key)
+            .or_insert_with(|| std::sync::Arc::new(build(index))),
+    )
 }
 
 /// A decoded indicator: concept, operator and normalized value.
@@ -123,13 +140,8 @@ pub struct IndicatorTable {
 /// The decoded indicators of `index`, built on first use and kept for the process.
 pub fn indicator_table(index: &Index) -> std::sync::Arc<IndicatorTable> {
     use std::sync::Arc;
-    static TABLES: OnceLock<Mutex<HashMap<usize, Arc<IndicatorTable>>>> = OnceLock::new();
-    let key = index as *const Index as usize;
-    let tables = TABLES.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut tables = tables
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    let table = tables.entry(key).or_insert_with(|| {
+    static TABLES: PerIndex<IndicatorTable> = OnceLock::new();
+    per_index(&TABLES, index, |index| {
         let mut concepts: HashMap<String, Arc<str>> = HashMap::new();
         let keys = (0..index.indicator_count())
             .map(|position| {
@@ -142,7 +154,6 @@ pub fn indicator_table(index: &Index) -> std::sync::Arc<IndicatorTable> {
                 Some((concept, op, Arc::from(value)))
             })
             .collect();
-        Arc::new(IndicatorTable { keys })
-    });
-    Arc::clone(table)
+        IndicatorTable { keys }
+    })
 }

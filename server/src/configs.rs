@@ -17,6 +17,9 @@ pub struct Configs {
     select: Vec<String>,
     ignore: Vec<String>,
     by_file: HashMap<PathBuf, Arc<Config>>,
+    /// The configuration found for each folder already seen: a corpus holds thousands of
+    /// files in a few hundred folders, and each lookup walks up to the root.
+    by_folder: HashMap<PathBuf, Arc<Config>>,
     defaults: Arc<Config>,
 }
 
@@ -39,6 +42,7 @@ impl Configs {
             select,
             ignore,
             by_file: HashMap::new(),
+            by_folder: HashMap::new(),
             defaults,
         })
     }
@@ -55,7 +59,16 @@ impl Configs {
                 .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
         };
         let folder = std::path::absolute(&folder).unwrap_or(folder);
-        let Some(file) = find_config(&folder) else {
+        if let Some(config) = self.by_folder.get(&folder) {
+            return Ok(Arc::clone(config));
+        }
+        let config = self.load_for_folder(&folder)?;
+        self.by_folder.insert(folder, Arc::clone(&config));
+        Ok(config)
+    }
+
+    fn load_for_folder(&mut self, folder: &Path) -> Result<Arc<Config>, ConfigError> {
+        let Some(file) = find_config(folder) else {
             return Ok(Arc::clone(&self.defaults));
         };
         if let Some(config) = self.by_file.get(&file) {

@@ -2,13 +2,14 @@
 //! checks, and this rule does not.
 
 use super::partial_private_range_exclusion::PRIVATE_RANGES;
-use super::shared::{covers, describe, peers_of};
-use crate::corpus::{indicator_table, CorpusContext};
+use super::shared::{covers, describe, peers_of, PeerKey, Peers};
+use crate::corpus::{indicator_table, per_index, CorpusContext, IndicatorTable, PerIndex};
 use crate::fixes::{exclusion_fix, Exclusion};
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{rule_indicators, Index, RuleId};
 use rulelens_syntax::{DataSourceKind, Diagnostic, Document, Op, Severity};
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 pub const INFO: LintInfo = LintInfo {
@@ -37,14 +38,6 @@ and CIDR exclusions: an exclusion that an attacker could satisfy with a leading 
 /// Exclusions named per finding.
 const SHOWN: usize = 5;
 
-/// How peers exclude one indicator on one concept.
-#[derive(Default)]
-struct PeerExclusion {
-    rules: u32,
-    /// The first two peers that carry it, for the message.
-    examples: Vec<RuleId>,
-}
-
 pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
     for document in &input.parsed.documents {
         check_document(input.text, document, corpus, out);
@@ -71,16 +64,18 @@ fn check_document(
     }
 
     let platform = rule_platform(rule, &indicators);
-    let peers: Vec<RuleId> = peers_of(rule, corpus.index, &positive_concepts)
-        .into_iter()
-        .filter(|peer| compatible(platform, indexed_platform(corpus.index, *peer)))
-        .collect();
+    let peers = peers_of(rule, corpus.index, &positive_concepts);
     let min_peers = corpus.config.thresholds.min_peers as usize;
     if peers.len() < min_peers {
         return;
     }
-    let statistics = peer_statistics(&peers, &positive_concepts, corpus);
-    let (users, exclusions) = (&statistics.users, &statistics.exclusions);
+    let statistics = peer_statistics(&peers, platform, corpus.index);
+    let own = OwnShare::of(&peers.own, platform, corpus.index);
+    let profiles = profiles(corpus.index);
+    let table = indicator_table(corpus.index);
+    if (statistics.peers - own.rules) as usize <= min_peers.saturating_sub(1) {
+        return;
+    }
 
     for concept in positive_concepts {
         // A rule that already pins the field to values (`SourceIp` equal to an IoC address,
@@ -91,11 +86,16 @@ fn check_document(
         if pinned {
             continue;
         }
-        let peers_using = users.get(concept).copied().unwrap_or(0);
+        let Some(&concept_id) = profiles.concept_ids.get(concept) else {
+            continue;
+        };
+        let peers_using = statistics
+            .users(concept_id)
+            .saturating_sub(own.users(concept_id));
         if (peers_using as usize) < min_peers {
             continue;
         }
-        let own: Vec<(Op, &str)> = indicators
+        let own_exclusions: Vec<(Op, &str)> = indicators
             .iter()
             .filter(|i| i.negated && i.concept == concept)
             .map(|i| (i.op(), i.value()))
@@ -106,27 +106,53 @@ fn check_document(
             .map(|i| (i.op(), i.value()))
             .collect();
         let share = corpus.config.thresholds.missing_exclusion_share;
-        let mut missing: Vec<(&(Op, String), &PeerExclusion)> = exclusions
-            .get(concept)
+        let needed = share * f64::from(peers_using);
+        let mut missing: Vec<Missing<'_>> = statistics
+            .exclusions
+            .get(&concept_id)
             .into_iter()
             .flatten()
-            .filter(|(_, peer)| f64::from(peer.rules) >= share * f64::from(peers_using))
-            .filter(|((op, value), _)| {
-                !own.iter()
-                    .any(|(have_op, have)| covers(*have_op, have, *op, value))
+            // Sorted by count: the rest are rarer still, even before the rule's own copies
+            // are taken off.
+            .take_while(|excluded| f64::from(excluded.rules) >= needed)
+            .filter_map(|excluded| {
+                let (_, op, value) = table.keys.get(excluded.indicator as usize)?.as_ref()?;
+                Some((excluded, *op, &**value))
+            })
+            .map(|(excluded, op, value)| Missing {
+                op,
+                value,
+                rules: excluded.rules - own.excludes(concept_id, excluded.indicator),
+                examples: excluded
+                    .examples
+                    .iter()
+                    .copied()
+                    .filter(|peer| !peers.own.contains(peer))
+                    .take(2)
+                    .collect(),
+            })
+            .filter(|missing| f64::from(missing.rules) >= needed)
+            .filter(|missing| {
+                !own_exclusions
+                    .iter()
+                    .any(|(have_op, have)| covers(*have_op, have, missing.op, missing.value))
             })
             // Never suggest excluding what the rule itself looks for, as excluding
             // `user.name` ending in `$` from a rule about machine accounts would.
-            .filter(|((op, value), _)| {
+            .filter(|missing| {
                 !wanted
                     .iter()
-                    .any(|(want_op, want)| covers(*op, value, *want_op, want))
+                    .any(|(want_op, want)| covers(missing.op, missing.value, *want_op, want))
             })
             .collect();
         if missing.is_empty() {
             continue;
         }
-        missing.sort_by(|a, b| b.1.rules.cmp(&a.1.rules).then_with(|| a.0.cmp(b.0)));
+        missing.sort_by(|a, b| {
+            b.rules
+                .cmp(&a.rules)
+                .then_with(|| (a.op, a.value).cmp(&(b.op, b.value)))
+        });
 
         let Some(first) = indicators
             .iter()
@@ -147,17 +173,17 @@ fn check_document(
         let named: Vec<String> = missing
             .iter()
             .take(SHOWN)
-            .map(|((op, value), peer)| {
+            .map(|missing| {
                 format!(
                     "{} ({} of {peers_using} peers)",
-                    describe(field, *op, value),
-                    peer.rules
+                    describe(field, missing.op, missing.value),
+                    missing.rules
                 )
             })
             .collect();
         let titles: Vec<String> = missing
             .iter()
-            .flat_map(|(_, peer)| peer.examples.iter())
+            .flat_map(|missing| missing.examples.iter())
             .filter_map(|rule| corpus.index.rule(*rule).map(|info| info.title.to_owned()))
             .filter(|title| !title.is_empty())
             .take(2)
@@ -175,9 +201,9 @@ fn check_document(
 
         let mut to_insert: Vec<Exclusion> = missing
             .iter()
-            .map(|((op, value), _)| Exclusion {
-                op: *op,
-                value: value.clone(),
+            .map(|missing| Exclusion {
+                op: missing.op,
+                value: missing.value.to_owned(),
             })
             .collect();
         // Excluding part of the private ranges would only trade this finding for a
@@ -187,7 +213,7 @@ fn check_document(
             .any(|e| e.op == Op::CidrMatch && PRIVATE_RANGES[..3].contains(&e.value.as_str()));
         if adds_private {
             for range in PRIVATE_RANGES {
-                let covered = own
+                let covered = own_exclusions
                     .iter()
                     .any(|(op, have)| covers(*op, have, Op::CidrMatch, range))
                     || to_insert
@@ -246,8 +272,20 @@ fn rule_platform(
     })
 }
 
-/// The operating system of an indexed rule, found the same way.
-fn indexed_platform(index: &Index, rule: RuleId) -> Option<&'static str> {
+/// The operating system of every indexed rule, found the same way as [`rule_platform`] and
+/// decoded once per index, because each check compares the rule with thousands of peers.
+fn indexed_platforms(index: &Index) -> Arc<Vec<Option<&'static str>>> {
+    static PLATFORMS_BY_RULE: PerIndex<Vec<Option<&'static str>>> = OnceLock::new();
+    per_index(&PLATFORMS_BY_RULE, index, |index| {
+        let table = indicator_table(index);
+        index
+            .rule_ids()
+            .map(|rule| indexed_platform(index, &table, rule))
+            .collect()
+    })
+}
+
+fn indexed_platform(index: &Index, table: &IndicatorTable, rule: RuleId) -> Option<&'static str> {
     let from_source = index
         .rule_data_sources(rule)
         .into_iter()
@@ -256,7 +294,6 @@ fn indexed_platform(index: &Index, rule: RuleId) -> Option<&'static str> {
     if from_source.is_some() {
         return from_source;
     }
-    let table = indicator_table(index);
     let named: Vec<&'static str> = index
         .rule_indicators(rule)
         .iter()
@@ -287,35 +324,125 @@ fn compatible(rule: Option<&str>, peer: Option<&str>) -> bool {
     }
 }
 
-type ExclusionTable = HashMap<String, BTreeMap<(Op, String), PeerExclusion>>;
-
-/// Per concept, the peers that check it and the exclusions they carry on it.
-#[derive(Default)]
-struct PeerStatistics {
-    users: HashMap<String, u32>,
-    exclusions: ExclusionTable,
+/// How many peers carry one exclusion on a concept.
+struct PeerExclusion {
+    indicator: u32,
+    rules: u32,
+    /// The first peers that carry it, for the message; a few more than the two it names, in
+    /// case the rule's own copies are among them.
+    examples: Vec<RuleId>,
 }
 
-/// Computes the statistics of a peer set on the concepts a rule checks, once per index, set
-/// and concepts: rules of one technique share their peers, so a folder of rules reuses a few
-/// sets many times.
+/// Examples kept per exclusion.
+const EXAMPLES_KEPT: usize = 4;
+
+/// One exclusion the rule lacks, with the counts of its peers proper.
+struct Missing<'s> {
+    op: Op,
+    value: &'s str,
+    rules: u32,
+    examples: Vec<RuleId>,
+}
+
+/// Per indexed rule, the concepts it checks and the indicators it excludes, as small ids.
+/// Built once per index: peer statistics read thousands of rules per peer set, and
+/// comparing concept strings there cost more than the rest of the lint.
+struct Profiles {
+    concept_ids: HashMap<Arc<str>, u32>,
+    rules: Vec<Profile>,
+}
+
+struct Profile {
+    concepts: Box<[u32]>,
+    /// Excluded indicators with the id of their concept.
+    exclusions: Box<[(u32, u32)]>,
+}
+
+fn profiles(index: &Index) -> Arc<Profiles> {
+    static PROFILES: PerIndex<Profiles> = OnceLock::new();
+    per_index(&PROFILES, index, |index| {
+        let table = indicator_table(index);
+        let mut concept_ids: HashMap<Arc<str>, u32> = HashMap::new();
+        let indicator_concept: Vec<Option<u32>> = table
+            .keys
+            .iter()
+            .map(|key| {
+                let (concept, _, _) = key.as_ref()?;
+                if concept.is_empty() {
+                    return None;
+                }
+                let next = u32::try_from(concept_ids.len()).unwrap_or(u32::MAX);
+                Some(*concept_ids.entry(Arc::clone(concept)).or_insert(next))
+            })
+            .collect();
+        let rules = index
+            .rule_ids()
+            .map(|rule| {
+                let mut concepts = Vec::new();
+                let mut exclusions = Vec::new();
+                for entry in index.rule_indicators(rule) {
+                    let Some(Some(concept)) = indicator_concept.get(entry.indicator.0 as usize)
+                    else {
+                        continue;
+                    };
+                    if !concepts.contains(concept) {
+                        concepts.push(*concept);
+                    }
+                    if entry.exclusion {
+                        exclusions.push((*concept, entry.indicator.0));
+                    }
+                }
+                Profile {
+                    concepts: concepts.into(),
+                    exclusions: exclusions.into(),
+                }
+            })
+            .collect();
+        Profiles { concept_ids, rules }
+    })
+}
+
+/// Over a shared peer set and every concept: the peers, how many check each concept, and
+/// the exclusions they carry on it, most common first.
+struct PeerStatistics {
+    /// The peers left once those written for another operating system are dropped.
+    peers: u32,
+    /// Concept ids and the peers that check them, sorted by id.
+    users: Vec<(u32, u32)>,
+    exclusions: FxHashMap<u32, Vec<PeerExclusion>>,
+}
+
+impl PeerStatistics {
+    fn users(&self, concept: u32) -> u32 {
+        self.users
+            .binary_search_by_key(&concept, |(id, _)| *id)
+            .map_or(0, |found| self.users[found].1)
+    }
+}
+
+/// The statistics of a shared peer set on a platform, computed once: the rules of one
+/// technique share their peers, so a folder of rules reuses a few sets many times. Each
+/// rule then takes its own indexed copies off with [`OwnShare`].
 fn peer_statistics(
-    peers: &[RuleId],
-    concepts: &[&str],
-    corpus: &CorpusContext<'_>,
+    peers: &Peers,
+    platform: Option<&'static str>,
+    index: &Index,
 ) -> Arc<PeerStatistics> {
-    type Key = (usize, Vec<RuleId>, Vec<String>);
+    type Key = (PeerKey, Option<&'static str>);
     static CACHE: OnceLock<Mutex<HashMap<Key, Arc<PeerStatistics>>>> = OnceLock::new();
-    let key = (
-        corpus.index as *const Index as usize,
-        peers.to_vec(),
-        concepts.iter().map(|c| (*c).to_owned()).collect(),
-    );
+    let key = (peers.key.clone(), platform);
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Arc::clone(found);
     }
-    let statistics = Arc::new(compute_peer_statistics(peers, concepts, corpus.index));
+    let platforms = indexed_platforms(index);
+    let compatible_peers: Vec<RuleId> = peers
+        .shared
+        .iter()
+        .copied()
+        .filter(|peer| compatible(platform, platforms.get(peer.0 as usize).copied().flatten()))
+        .collect();
+    let statistics = Arc::new(compute_peer_statistics(&compatible_peers, index));
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -323,40 +450,102 @@ fn peer_statistics(
     statistics
 }
 
-fn compute_peer_statistics(peers: &[RuleId], concepts: &[&str], index: &Index) -> PeerStatistics {
+fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
+    let profiles = profiles(index);
     let table = indicator_table(index);
-    let mut statistics = PeerStatistics::default();
+    // Dense while counting: a peer set visits hundreds of rules with a dozen concepts each.
+    let mut users = vec![0u32; profiles.concept_ids.len()];
+    let mut counts: FxHashMap<(u32, u32), (u32, Vec<RuleId>)> = FxHashMap::default();
     for peer in peers {
-        let mut used: Vec<&str> = Vec::new();
-        for entry in index.rule_indicators(*peer) {
-            let Some(Some((concept, op, value))) = table.keys.get(entry.indicator.0 as usize)
-            else {
-                continue;
-            };
-            let Some(concept) = concepts.iter().copied().find(|c| **c == **concept) else {
-                continue;
-            };
-            if !used.contains(&concept) {
-                used.push(concept);
-            }
-            if entry.exclusion {
-                let slot = statistics
-                    .exclusions
-                    .entry(concept.to_owned())
-                    .or_default()
-                    .entry((*op, value.to_string()))
-                    .or_default();
-                slot.rules += 1;
-                if slot.examples.len() < 2 {
-                    slot.examples.push(*peer);
-                }
+        let Some(profile) = profiles.rules.get(peer.0 as usize) else {
+            continue;
+        };
+        for concept in &profile.concepts {
+            if let Some(slot) = users.get_mut(*concept as usize) {
+                *slot += 1;
             }
         }
-        for concept in used {
-            *statistics.users.entry(concept.to_owned()).or_default() += 1;
+        for excluded in &profile.exclusions {
+            let (rules, examples) = counts.entry(*excluded).or_default();
+            *rules += 1;
+            if examples.len() < EXAMPLES_KEPT {
+                examples.push(*peer);
+            }
         }
     }
-    statistics
+    let users = users
+        .into_iter()
+        .enumerate()
+        .filter(|(_, rules)| *rules > 0)
+        .map(|(concept, rules)| (u32::try_from(concept).unwrap_or(u32::MAX), rules))
+        .collect();
+    let mut exclusions: FxHashMap<u32, Vec<PeerExclusion>> = FxHashMap::default();
+    for ((concept, indicator), (rules, examples)) in counts {
+        exclusions.entry(concept).or_default().push(PeerExclusion {
+            indicator,
+            rules,
+            examples,
+        });
+    }
+    // Most common first; equal counts in operator and value order, so messages are stable.
+    let sort_key = |indicator: u32| {
+        table
+            .keys
+            .get(indicator as usize)
+            .and_then(Option::as_ref)
+            .map(|(_, op, value)| (*op, Arc::clone(value)))
+    };
+    for list in exclusions.values_mut() {
+        list.sort_by_cached_key(|e| (std::cmp::Reverse(e.rules), sort_key(e.indicator)));
+    }
+    PeerStatistics {
+        peers: u32::try_from(peers.len()).unwrap_or(u32::MAX),
+        users,
+        exclusions,
+    }
+}
+
+/// What the rule's own indexed copies add to the shared statistics, to be taken off.
+#[derive(Default)]
+struct OwnShare {
+    rules: u32,
+    used: Vec<u32>,
+    excluded: Vec<(u32, u32)>,
+}
+
+impl OwnShare {
+    fn of(own: &[RuleId], platform: Option<&'static str>, index: &Index) -> OwnShare {
+        let mut share = OwnShare::default();
+        if own.is_empty() {
+            return share;
+        }
+        let platforms = indexed_platforms(index);
+        let profiles = profiles(index);
+        for rule in own {
+            if !compatible(platform, platforms.get(rule.0 as usize).copied().flatten()) {
+                continue;
+            }
+            let Some(profile) = profiles.rules.get(rule.0 as usize) else {
+                continue;
+            };
+            share.rules += 1;
+            share.used.extend(profile.concepts.iter().copied());
+            share.excluded.extend(profile.exclusions.iter().copied());
+        }
+        share
+    }
+
+    fn users(&self, concept: u32) -> u32 {
+        count(self.used.iter().filter(|used| **used == concept))
+    }
+
+    fn excludes(&self, concept: u32, indicator: u32) -> u32 {
+        count(self.excluded.iter().filter(|e| **e == (concept, indicator)))
+    }
+}
+
+fn count<T>(items: impl Iterator<Item = T>) -> u32 {
+    u32::try_from(items.count()).unwrap_or(u32::MAX)
 }
 
 /// A selection-name-safe form of a field name.

@@ -2,7 +2,8 @@
 //! corpus rules also check, with nothing specific beside them.
 
 use super::shared::{
-    describe, positive_branches, predicate_concepts, value_of, vendor_breakdown, Leaf,
+    describe, positive_branches, predicate_concepts, technique_peers, value_of, vendor_breakdown,
+    Leaf,
 };
 use crate::corpus::{noisy_threshold, CorpusContext};
 use crate::lints::{FileInput, LintInfo};
@@ -62,15 +63,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
         .iter()
         .map(|t| t.value.as_str())
         .collect();
-    let technique_rules: Vec<RuleId> = {
-        let mut rules: Vec<RuleId> = techniques
-            .iter()
-            .flat_map(|t| corpus.index.technique_rules(t, false))
-            .collect();
-        rules.sort();
-        rules.dedup();
-        rules
-    };
+    let technique_rules = technique_peers(corpus.index, &techniques);
 
     let excluded = excluded_concepts(rule, &concepts);
     let mut flagged: HashSet<rulelens_syntax::TextRange> = HashSet::new();

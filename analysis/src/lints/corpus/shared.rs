@@ -1,7 +1,7 @@
 //! Helpers the corpus lints share: the branches of a rule's positive logic, the concept of
 //! each predicate, peer rules, and semantic coverage of one exclusion by another.
 
-use crate::corpus::indicator_table;
+use crate::corpus::{indicator_table, per_index, PerIndex};
 use ipnet::IpNet;
 use rulelens_corpus::{rule_indicators, Index, RuleId, Taxonomy};
 use rulelens_syntax::{Expr, Op, Predicate, Rule, Vendor};
@@ -99,28 +99,126 @@ pub fn value_of(predicate: &Predicate) -> &str {
         .map_or("", |v| v.normalized.as_str())
 }
 
+/// The peer rules of one rule: a shared set, named by a key so that statistics over it can
+/// be cached, less the indexed copies of the rule itself.
+#[derive(Debug, Clone)]
+pub struct Peers {
+    /// The set before the rule's own copies are left out, shared by every rule with the
+    /// same techniques (or data sources and concepts).
+    pub shared: Arc<[RuleId]>,
+    pub key: PeerKey,
+    /// Members of `shared` indexed under the rule's own id, which are not its peers.
+    pub own: Vec<RuleId>,
+}
+
+impl Peers {
+    /// The number of peers.
+    pub fn len(&self) -> usize {
+        self.shared.len() - self.own.len()
+    }
+
+    /// Whether the rule has no peer.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The peers in id order.
+    pub fn iter(&self) -> impl Iterator<Item = RuleId> + '_ {
+        self.shared
+            .iter()
+            .copied()
+            .filter(|rule| !self.own.contains(rule))
+    }
+}
+
+/// What a shared peer set was computed from: the index, and the techniques or, for a rule
+/// without any, its data sources and concepts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PeerKey {
+    index: usize,
+    basis: Vec<String>,
+}
+
 /// Peers of a rule in the index: the active rules that share one of its ATT&CK techniques
 /// or, when it has none, that read all of its data sources and check one of its field
 /// concepts. The rule itself is left out when it is indexed under its id.
-pub fn peers_of(rule: &Rule, index: &Index, concepts: &[&str]) -> Vec<RuleId> {
-    let mut peers: Vec<RuleId> = if rule.metadata.techniques.is_empty() {
-        data_source_peers(rule, index, concepts)
+pub fn peers_of(rule: &Rule, index: &Index, concepts: &[&str]) -> Peers {
+    let (basis, shared) = if rule.metadata.techniques.is_empty() {
+        let mut basis: Vec<String> = rule
+            .data_sources
+            .iter()
+            .map(|source| format!("{:?}={}", source.kind, source.value))
+            .collect();
+        basis.push(String::new());
+        basis.extend(concepts.iter().map(|c| (*c).to_owned()));
+        let rules = cached_peer_set(index, &basis, || data_source_peers(rule, index, concepts));
+        (basis, rules)
     } else {
-        let mut peers: Vec<RuleId> = rule
+        let techniques: Vec<&str> = rule
             .metadata
             .techniques
             .iter()
-            .flat_map(|technique| index.technique_rules(&technique.value, false))
+            .map(|t| t.value.as_str())
             .collect();
-        peers.sort_unstable();
-        peers.dedup();
-        peers
+        let rules = technique_peers(index, &techniques);
+        let mut basis: Vec<String> = techniques.iter().map(|t| t.trim().to_uppercase()).collect();
+        basis.sort_unstable();
+        basis.dedup();
+        (basis, rules)
     };
+    let mut own = Vec::new();
     if let Some(own_id) = &rule.metadata.id {
-        let own = indexed_under_id(index, &own_id.value);
-        peers.retain(|peer| !own.contains(peer));
+        own = indexed_under_id(index, &own_id.value);
+        own.retain(|rule| shared.binary_search(rule).is_ok());
     }
-    peers
+    Peers {
+        shared,
+        key: PeerKey {
+            index: index as *const Index as usize,
+            basis,
+        },
+        own,
+    }
+}
+
+/// The active rules under any of `techniques` or their subtechniques, sorted. Cached per
+/// index and technique set: a folder's rules share a handful of technique sets, and a
+/// common technique has thousands of rules.
+pub fn technique_peers(index: &Index, techniques: &[&str]) -> Arc<[RuleId]> {
+    let mut basis: Vec<String> = techniques.iter().map(|t| t.trim().to_uppercase()).collect();
+    basis.sort_unstable();
+    basis.dedup();
+    cached_peer_set(index, &basis, || {
+        let mut rules: Vec<RuleId> = basis
+            .iter()
+            .flat_map(|technique| index.technique_rules(technique, false))
+            .collect();
+        rules.sort_unstable();
+        rules.dedup();
+        rules
+    })
+}
+
+fn cached_peer_set(
+    index: &Index,
+    basis: &[String],
+    compute: impl FnOnce() -> Vec<RuleId>,
+) -> Arc<[RuleId]> {
+    type Sets = Mutex<HashMap<Vec<String>, Arc<[RuleId]>>>;
+    static SETS: PerIndex<Sets> = OnceLock::new();
+    let sets = per_index(&SETS, index, |_| Mutex::new(HashMap::new()));
+    if let Some(found) = sets
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .get(basis)
+    {
+        return Arc::clone(found);
+    }
+    let rules: Arc<[RuleId]> = compute().into();
+    sets.lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .insert(basis.to_vec(), Arc::clone(&rules));
+    rules
 }
 
 fn data_source_peers(rule: &Rule, index: &Index, concepts: &[&str]) -> Vec<RuleId> {
@@ -137,7 +235,7 @@ fn data_source_peers(rule: &Rule, index: &Index, concepts: &[&str]) -> Vec<RuleI
         });
     }
     let table = indicator_table(index);
-    candidates
+    let mut peers: Vec<RuleId> = candidates
         .unwrap_or_default()
         .into_iter()
         .filter(|candidate| !index.is_deprecated(*candidate))
@@ -150,29 +248,25 @@ fn data_source_peers(rule: &Rule, index: &Index, concepts: &[&str]) -> Vec<RuleI
                     .is_some_and(|(concept, _, _)| concepts.contains(&&**concept))
             })
         })
-        .collect()
+        .collect();
+    peers.sort_unstable();
+    peers
 }
 
 /// The indexed rules whose id is `rule_id`, from a per-index map built on first use.
 pub fn indexed_under_id(index: &Index, rule_id: &str) -> Vec<RuleId> {
-    type Ids = HashMap<String, Vec<RuleId>>;
-    static MAPS: OnceLock<Mutex<HashMap<usize, Arc<Ids>>>> = OnceLock::new();
-    let key = index as *const Index as usize;
-    let maps = MAPS.get_or_init(|| Mutex::new(HashMap::new()));
-    let map = {
-        let mut maps = maps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(maps.entry(key).or_insert_with(|| {
-            let mut ids: Ids = HashMap::new();
-            for rule in index.rule_ids() {
-                if let Some(info) = index.rule(rule) {
-                    if !info.rule_id.is_empty() {
-                        ids.entry(info.rule_id.to_owned()).or_default().push(rule);
-                    }
+    static MAPS: PerIndex<HashMap<String, Vec<RuleId>>> = OnceLock::new();
+    let map = per_index(&MAPS, index, |index| {
+        let mut ids: HashMap<String, Vec<RuleId>> = HashMap::new();
+        for rule in index.rule_ids() {
+            if let Some(info) = index.rule(rule) {
+                if !info.rule_id.is_empty() {
+                    ids.entry(info.rule_id.to_owned()).or_default().push(rule);
                 }
             }
-            Arc::new(ids)
-        }))
-    };
+        }
+        ids
+    });
     map.get(rule_id).cloned().unwrap_or_default()
 }
 
