@@ -1,8 +1,8 @@
-//! Properties of every edit the analysis offers (exclusion fixes, "apply every fix of this
-//! lint", suppression comments): each edit lies inside the text on character boundaries, the
-//! edits of one action do not overlap, applying them keeps every byte outside their ranges,
-//! an edit only adds text (the bytes it replaces survive inside its new text), and the result
-//! parses with no more errors than before.
+//! Properties of every edit the analysis offers: exclusion fixes, the combined edit of several
+//! fixes of one lint, and suppression comments. Each edit lies inside the text on character
+//! boundaries, and the edits of one action do not overlap. Applying them keeps every byte
+//! outside their ranges. An edit only adds text, so the bytes it replaces survive inside its new
+//! text. The result parses with no more errors than before.
 //!
 //! The rules are generated from templates on which the corpus lints fire, with varied
 //! indentation, line ends, comments and multi-byte text, and sampled from the corpus.
@@ -26,7 +26,7 @@ fn error_count(format: Format, text: &str) -> usize {
         .count()
 }
 
-/// Whether `inner` is a subsequence of `outer`: every byte of `inner`, in order.
+/// Tests whether `outer` contains every byte of `inner`, in order.
 fn is_subsequence(inner: &str, outer: &str) -> bool {
     let mut outer = outer.bytes();
     inner
@@ -83,7 +83,8 @@ fn apply_checked(text: &str, edits: &[TextEdit]) -> Result<String, String> {
     Ok(fixed)
 }
 
-/// Every action the analysis offers on `text`. Returns how many exclusion fixes it checked.
+/// Checks every action the analysis offers on `text`. Returns how many exclusion fixes it
+/// checked.
 fn check_every_action(format: Format, text: &str, label: &str) -> Result<usize, String> {
     let parsed = parse(format, text);
     let errors_before = error_count(format, text);
@@ -185,7 +186,8 @@ fn assemble(lines: &[String], newline: &str, comments: &[(usize, String)]) -> St
     out
 }
 
-/// A Sigma logon rule on which `corpus/missing-common-exclusion` fires, in varied layouts.
+/// Generates a Sigma logon rule on which `corpus/missing-common-exclusion` fires, in varied
+/// layouts.
 fn sigma_logon_rule() -> impl Strategy<Value = String> {
     (
         prop_oneof![Just("  "), Just("    ")],
@@ -201,8 +203,8 @@ fn sigma_logon_rule() -> impl Strategy<Value = String> {
         proptest::collection::vec((0usize..40, "# [a-z 漢😀]{0,12}"), 0..4),
     )
         .prop_map(|(indent, newline, title, tags, condition, comments)| {
-            let i1 = indent;
-            let i2 = indent.repeat(2);
+            let one_level = indent;
+            let two_levels = indent.repeat(2);
             let mut lines = vec![
                 format!("title: {title}"),
                 "id: 0e5a4c39-7c1b-4a55-9b4e-2f0a8d6d3333".to_owned(),
@@ -211,29 +213,29 @@ fn sigma_logon_rule() -> impl Strategy<Value = String> {
             if tags {
                 lines.extend([
                     "tags:".to_owned(),
-                    format!("{i1}- attack.initial-access"),
-                    format!("{i1}- attack.t1133"),
+                    format!("{one_level}- attack.initial-access"),
+                    format!("{one_level}- attack.t1133"),
                 ]);
             }
             lines.extend([
                 "logsource:".to_owned(),
-                format!("{i1}product: windows"),
-                format!("{i1}service: security"),
+                format!("{one_level}product: windows"),
+                format!("{one_level}service: security"),
                 "detection:".to_owned(),
-                format!("{i1}selection:"),
-                format!("{i2}EventID: 4624"),
-                format!("{i2}LogonType: 10"),
-                format!("{i2}IpAddress|exists: true"),
-                format!("{i1}extra:"),
-                format!("{i2}TargetUserName|endswith: '$'"),
-                format!("{i1}condition: {condition}"),
+                format!("{one_level}selection:"),
+                format!("{two_levels}EventID: 4624"),
+                format!("{two_levels}LogonType: 10"),
+                format!("{two_levels}IpAddress|exists: true"),
+                format!("{one_level}extra:"),
+                format!("{two_levels}TargetUserName|endswith: '$'"),
+                format!("{one_level}condition: {condition}"),
                 "level: medium".to_owned(),
             ]);
             assemble(&lines, newline, &comments)
         })
 }
 
-/// A Sigma firewall rule with a partial private-range exclusion.
+/// Generates a Sigma firewall rule with a partial private-range exclusion.
 fn sigma_partial_rule() -> impl Strategy<Value = String> {
     (
         prop_oneof![Just("  "), Just("    ")],
@@ -246,26 +248,27 @@ fn sigma_partial_rule() -> impl Strategy<Value = String> {
         proptest::collection::vec((0usize..30, "# [a-z 漢😀]{0,12}"), 0..4),
     )
         .prop_map(|(indent, newline, range, comments)| {
-            let i1 = indent;
-            let i2 = indent.repeat(2);
+            let one_level = indent;
+            let two_levels = indent.repeat(2);
             let lines = vec![
                 "title: Partial 漢字".to_owned(),
                 "id: 0e5a4c39-7c1b-4a55-9b4e-2f0a8d6d4444".to_owned(),
                 "status: test".to_owned(),
                 "logsource:".to_owned(),
-                format!("{i1}category: firewall"),
+                format!("{one_level}category: firewall"),
                 "detection:".to_owned(),
-                format!("{i1}selection:"),
-                format!("{i2}dst_port: 3389"),
-                format!("{i1}filter_internal:"),
-                format!("{i2}src_ip|cidr: {range}"),
-                format!("{i1}condition: selection and not filter_internal"),
+                format!("{one_level}selection:"),
+                format!("{two_levels}dst_port: 3389"),
+                format!("{one_level}filter_internal:"),
+                format!("{two_levels}src_ip|cidr: {range}"),
+                format!("{one_level}condition: selection and not filter_internal"),
             ];
             assemble(&lines, newline, &comments)
         })
 }
 
-/// A KQL query with a partial private-range exclusion, with or without an aggregation.
+/// Generates a KQL query with a partial private-range exclusion, with or without an
+/// aggregation.
 fn kql_partial_query() -> impl Strategy<Value = String> {
     (
         prop_oneof![Just("\n"), Just("\r\n")],

@@ -227,10 +227,10 @@ fn open(client: &mut LspClient, uri: &str, text: &str) {
 }
 
 /// A request's response must be a result: under load the server may be slow, never wrong.
-fn assert_answered(response: &Value, what: &str) {
+fn assert_answered(response: &Value, context: &str) {
     assert!(
         response.get("error").is_none() && response.get("result").is_some(),
-        "{what}: {response}"
+        "{context}: {response}"
     );
 }
 
@@ -320,14 +320,15 @@ fn edit_storm(changes: usize, utf8: bool, seed: u64) -> StormReport {
         if step % 100 == 0 {
             // The diagnostics the editor shows now, possibly of an older version: the server
             // must skip those and still answer.
-            let shown = latest_diagnostics(&mut client, uri).unwrap_or_else(|| json!([]));
+            let displayed_diagnostics =
+                latest_diagnostics(&mut client, uri).unwrap_or_else(|| json!([]));
             let end = editor.text.len();
             let sent_at = Instant::now();
             let response = client.request(
                 "textDocument/codeAction",
                 json!({ "textDocument": { "uri": uri },
                         "range": range(&editor.text, 0, end, utf8),
-                        "context": { "diagnostics": shown } }),
+                        "context": { "diagnostics": displayed_diagnostics } }),
             );
             code_actions.push(sent_at.elapsed());
             assert_answered(&response, &format!("code action after change {step}"));
@@ -503,15 +504,15 @@ fn closed_and_unknown_documents_answer_cleanly() {
         ];
         for (method, params) in requests {
             let response = client.request(method, params);
-            let what = format!("{method} on {uri}");
+            let context = format!("{method} on {uri}");
             match response.get("error") {
-                Some(error) => assert_eq!(error["code"], -32602, "{what}: {response}"),
+                Some(error) => assert_eq!(error["code"], -32602, "{context}: {response}"),
                 None => {
                     let result = &response["result"];
                     let empty = result.is_null()
                         || result.as_array().is_some_and(Vec::is_empty)
                         || (method == "codeAction/resolve" && result.get("edit").is_none());
-                    assert!(empty, "{what}: {response}");
+                    assert!(empty, "{context}: {response}");
                 }
             }
         }
