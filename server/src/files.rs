@@ -128,8 +128,9 @@ pub fn load_all_indexed(candidates: Vec<Candidate>) -> Vec<(usize, LoadedFile)> 
 
 /// Reads and parses one file.
 pub fn load(path: PathBuf) -> LoadedFile {
-    let bytes = match std::fs::read(&path) {
-        Ok(bytes) => bytes,
+    let bytes = match read_bounded(&path) {
+        Ok(Contents::Bytes(bytes)) => bytes,
+        Ok(Contents::TooLarge(size)) => return too_large(path, size),
         Err(error) => {
             let message = format!("cannot read {}: {error}", path.display());
             return unreadable(path, message);
@@ -160,6 +161,52 @@ pub fn load(path: PathBuf) -> LoadedFile {
     }
 }
 
+/// The bytes of a file, or the size of a file too large to read.
+enum Contents {
+    Bytes(Vec<u8>),
+    /// The size from the file's metadata, `None` for a device or pipe that has no size.
+    TooLarge(Option<u64>),
+}
+
+/// Reads a file unless it is larger than [`source::MAX_FILE_BYTES`]. A regular file is judged by
+/// its size before any byte is read. A device or pipe named on the command line (such as
+/// `/dev/zero`) has no size, so at most one byte past the limit is read from it.
+fn read_bounded(path: &Path) -> std::io::Result<Contents> {
+    use std::io::Read;
+
+    let limit = source::MAX_FILE_BYTES as u64;
+    let file = std::fs::File::open(path)?;
+    let metadata = file.metadata()?;
+    if metadata.is_file() && metadata.len() > limit {
+        return Ok(Contents::TooLarge(Some(metadata.len())));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Contents::TooLarge(None));
+    }
+    Ok(Contents::Bytes(bytes))
+}
+
+fn too_large(path: PathBuf, size: Option<u64>) -> LoadedFile {
+    let size = size.map_or_else(String::new, |size| format!("{size} bytes, "));
+    let message = format!(
+        "file is {size}larger than the {} byte limit for a rule file: not checked",
+        source::MAX_FILE_BYTES
+    );
+    LoadedFile {
+        path,
+        text: String::new(),
+        lines: LineIndex::new(""),
+        parsed: None,
+        load_errors: vec![Diagnostic::error(
+            "syntax/file-too-large",
+            TextRange::empty(0),
+            message,
+        )],
+    }
+}
+
 fn unreadable(path: PathBuf, message: String) -> LoadedFile {
     LoadedFile {
         path,
@@ -184,6 +231,84 @@ mod tests {
         assert!(candidates.is_empty());
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("/nonexistent/rulelens/x.yml"));
+    }
+
+    fn scratch_folder(name: &str) -> PathBuf {
+        let folder = std::env::temp_dir()
+            .join("rulelens-files")
+            .join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        std::fs::create_dir_all(&folder).expect("create scratch folder");
+        folder
+    }
+
+    #[test]
+    fn file_deleted_after_listing_is_reported() {
+        let folder = scratch_folder("deleted");
+        for name in ["a.yml", "b.yml", "c.yml"] {
+            std::fs::write(folder.join(name), "title: x\n").expect("write");
+        }
+        let (candidates, errors) = collect(std::slice::from_ref(&folder));
+        assert!(errors.is_empty());
+        assert_eq!(candidates.len(), 3);
+
+        // The walk listed b.yml; it disappears before the files are read, as when another
+        // process deletes it during a run.
+        let deleted = folder.join("b.yml");
+        std::fs::remove_file(&deleted).expect("delete");
+        let loaded = load_all_indexed(candidates);
+        let reports: Vec<&LoadedFile> = loaded
+            .iter()
+            .map(|(_, file)| file)
+            .filter(|file| file.path == deleted)
+            .collect();
+        assert_eq!(reports.len(), 1);
+        let error = &reports[0].load_errors[0];
+        assert_eq!(error.lint, "syntax/unreadable-file");
+        assert!(
+            error.message.contains(&deleted.display().to_string()),
+            "{}",
+            error.message
+        );
+        assert!(error.message.contains("No such file"), "{}", error.message);
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[test]
+    fn oversized_file_is_not_read() {
+        let folder = scratch_folder("oversized");
+        let path = folder.join("huge.yml");
+        let file = std::fs::File::create(&path).expect("create");
+        // A sparse file: its size is past the limit without using the disk space.
+        file.set_len(source::MAX_FILE_BYTES as u64 + 10)
+            .expect("set length");
+        let loaded = load(path);
+        assert!(loaded.text.is_empty());
+        assert!(loaded.parsed.is_none());
+        assert_eq!(loaded.load_errors.len(), 1);
+        assert_eq!(loaded.load_errors[0].lint, "syntax/file-too-large");
+        let expected = format!("file is {} bytes,", source::MAX_FILE_BYTES + 10);
+        assert!(
+            loaded.load_errors[0].message.contains(&expected),
+            "{}",
+            loaded.load_errors[0].message
+        );
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn endless_device_reads_bounded() {
+        let loaded = load(PathBuf::from("/dev/zero"));
+        assert_eq!(loaded.load_errors.len(), 1);
+        assert_eq!(loaded.load_errors[0].lint, "syntax/file-too-large");
+        assert!(
+            loaded.load_errors[0]
+                .message
+                .starts_with("file is larger than the"),
+            "{}",
+            loaded.load_errors[0].message
+        );
     }
 
     #[test]

@@ -96,6 +96,57 @@ impl LspClient {
         stdin.flush().expect("flush server stdin");
     }
 
+    /// Writes `bytes` to the server's input as they are, for tests of malformed messages.
+    ///
+    /// # Panics
+    /// Panics when the server's input is closed.
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("server stdin is open");
+        stdin.write_all(bytes).expect("write to server");
+        stdin.flush().expect("flush server stdin");
+    }
+
+    /// Closes the server's input without `shutdown` or `exit`, as a client that vanishes does.
+    pub fn close_input(&mut self) {
+        self.stdin = None;
+    }
+
+    /// Waits for the server process to end, and returns `None` when it still runs after
+    /// `timeout`.
+    pub fn wait_exit(&mut self, timeout: Duration) -> Option<ExitStatus> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("poll server process") {
+                return Some(status);
+            }
+            if Instant::now() >= deadline {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Removes and returns the messages received so far that satisfy `accept`, without
+    /// waiting, keeping the others.
+    pub fn take_received(&mut self, mut accept: impl FnMut(&Value) -> bool) -> Vec<Value> {
+        while let Ok(message) = self.incoming.try_recv() {
+            if !self.answer_server_request(&message) {
+                self.backlog.push_back(message);
+            }
+        }
+        let mut taken = Vec::new();
+        let mut kept = VecDeque::new();
+        for message in self.backlog.drain(..) {
+            if accept(&message) {
+                taken.push(message);
+            } else {
+                kept.push_back(message);
+            }
+        }
+        self.backlog = kept;
+        taken
+    }
+
     pub fn notify(&mut self, method: &str, params: Value) {
         self.send(&json!({ "jsonrpc": "2.0", "method": method, "params": params }));
     }

@@ -106,6 +106,7 @@ const RULE_EXTENSIONS: &[&str] = &["yml", "yaml", "toml", "kql", "kusto", "csl",
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use tower_lsp_server::ls_types::{Position, Range};
 
     fn uri(text: &str) -> Uri {
@@ -168,6 +169,150 @@ mod tests {
         let mut document = OpenDocument::new(&uri, "spl", "a", 1);
         document.apply_changes(&[change((9, 0), (9, 4), "b")], 2, PositionEncoding::Utf16);
         assert_eq!(document.rope.to_string(), "ab");
+    }
+
+    /// Pieces the generated texts are made of: ASCII, two- to four-byte UTF-8 (U+1F600 is a
+    /// UTF-16 surrogate pair), and every LSP line end.
+    const PIECES: &[&str] = &[
+        "a", "Z", " ", ":", "é", "漢", "字", "😀", "\n", "\r\n", "\r", "\t",
+    ];
+
+    fn text_strategy(max_pieces: usize) -> impl Strategy<Value = String> {
+        proptest::collection::vec(proptest::sample::select(PIECES), 0..max_pieces)
+            .prop_map(|pieces| pieces.concat())
+    }
+
+    /// Byte offsets where an LSP position can point: character boundaries, but not between
+    /// the CR and the LF of a CRLF, which the protocol treats as one line end.
+    fn addressable_offsets(text: &str) -> Vec<usize> {
+        (0..=text.len())
+            .filter(|&offset| text.is_char_boundary(offset))
+            .filter(|&offset| {
+                !(offset > 0 && text[..offset].ends_with('\r') && text[offset..].starts_with('\n'))
+            })
+            .collect()
+    }
+
+    /// Computes the LSP position of `offset` on the string alone, as a client would, without
+    /// the rope or the server's conversion code.
+    fn client_position(text: &str, offset: usize, encoding: PositionEncoding) -> Position {
+        let before = &text[..offset];
+        let mut line = 0;
+        let mut line_start = 0;
+        let mut chars = before.char_indices().peekable();
+        while let Some((index, character)) = chars.next() {
+            let is_break = match character {
+                '\n' => true,
+                '\r' => chars.peek().is_none_or(|&(_, next)| next != '\n'),
+                _ => false,
+            };
+            if is_break {
+                line += 1;
+                line_start = index + 1;
+            }
+        }
+        let content = &before[line_start..];
+        let column = match encoding {
+            PositionEncoding::Utf8 => content.len(),
+            PositionEncoding::Utf16 => content.encode_utf16().count(),
+        };
+        Position::new(line, u32::try_from(column).expect("column fits u32"))
+    }
+
+    /// One generated edit: where it starts and how much it replaces, as fractions of the
+    /// addressable offsets, and what it inserts.
+    type EditSeed = (f64, f64, String);
+
+    fn edits_strategy() -> impl Strategy<Value = Vec<Vec<EditSeed>>> {
+        let edit = (0.0..=1.0f64, 0.0..=0.3f64, text_strategy(6));
+        let notification = proptest::collection::vec(edit, 1..4);
+        proptest::collection::vec(notification, 1..12)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Incremental edits applied to the rope give the same text as the same edits applied
+        /// to a `String`, in both position encodings, with several changes per notification
+        /// applied in order.
+        #[test]
+        fn rope_edits_match_string_edits(
+            initial in text_strategy(40),
+            notifications in edits_strategy(),
+            utf8 in any::<bool>(),
+        ) {
+            let encoding = if utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
+            let uri = uri("file:///rules/prop.yml");
+            let mut document = OpenDocument::new(&uri, "yaml", &initial, 1);
+            let mut expected = initial;
+            for (number, seeds) in notifications.iter().enumerate() {
+                let mut changes = Vec::new();
+                for (start_seed, length_seed, inserted) in seeds {
+                    // Each change is relative to the text after the previous one.
+                    let offsets = addressable_offsets(&expected);
+                    let last = offsets.len() - 1;
+                    let start_index = (start_seed * last as f64) as usize;
+                    let end_index = (start_index + (length_seed * last as f64) as usize).min(last);
+                    let (start, end) = (offsets[start_index], offsets[end_index]);
+                    changes.push(TextDocumentContentChangeEvent {
+                        range: Some(Range::new(
+                            client_position(&expected, start, encoding),
+                            client_position(&expected, end, encoding),
+                        )),
+                        range_length: None,
+                        text: inserted.clone(),
+                    });
+                    expected.replace_range(start..end, inserted);
+                }
+                let version = i32::try_from(number).expect("small count") + 2;
+                document.apply_changes(&changes, version, encoding);
+                prop_assert_eq!(document.rope.to_string(), expected.clone());
+                prop_assert_eq!(document.version, version);
+            }
+        }
+
+        /// Positions a client should not send (past the end, inside a character, between CR
+        /// and LF) never panic, and the inserted text lands exactly once.
+        #[test]
+        fn arbitrary_positions_never_panic(
+            initial in text_strategy(30),
+            positions in proptest::collection::vec((0u32..8, 0u32..40, 0u32..8, 0u32..40), 1..8),
+            utf8 in any::<bool>(),
+        ) {
+            let encoding = if utf8 { PositionEncoding::Utf8 } else { PositionEncoding::Utf16 };
+            let uri = uri("file:///rules/prop.yml");
+            let mut document = OpenDocument::new(&uri, "yaml", &initial.replace('漢', "字"), 1);
+            for (start_line, start_column, end_line, end_column) in positions {
+                let before = document.rope.len_bytes();
+                document.apply_changes(
+                    &[change((start_line, start_column), (end_line, end_column), "漢")],
+                    2,
+                    encoding,
+                );
+                // The insertion lands whole, and a change never grows the text by more.
+                let text = document.rope.to_string();
+                prop_assert_eq!(text.matches('漢').count(), 1, "{:?}", text);
+                prop_assert!(text.len() <= before + "漢".len());
+                document.rope = Rope::from_str(&text.replace('漢', "字"));
+            }
+        }
+    }
+
+    #[test]
+    fn client_position_counts_line_ends() {
+        let text = "a\r\nb\rc\n😀d";
+        assert_eq!(
+            client_position(text, text.find('d').expect("d"), PositionEncoding::Utf16),
+            Position::new(3, 2)
+        );
+        assert_eq!(
+            client_position(text, text.find('d').expect("d"), PositionEncoding::Utf8),
+            Position::new(3, 4)
+        );
+        assert_eq!(
+            client_position(text, text.find('c').expect("c"), PositionEncoding::Utf8),
+            Position::new(2, 0)
+        );
     }
 
     #[test]

@@ -44,6 +44,25 @@ impl Backend {
             .await
     }
 
+    /// `rulelens/testDocumentText`, registered only with test hooks on: the version and text the
+    /// server holds for a document, or `null` when it is not open, so a test can compare them
+    /// with the client's copy after incremental edits.
+    pub async fn test_document_text(
+        &self,
+        params: TextDocumentIdentifier,
+    ) -> Result<Option<serde_json::Value>> {
+        let held = self.shared.documents.get(&params.uri).map(|document| {
+            serde_json::json!({ "version": document.version, "text": document.rope.to_string() })
+        });
+        Ok(held)
+    }
+
+    /// The request that [`super::framing`] puts in place of a malformed message: responds with
+    /// the JSON-RPC error the guard chose.
+    pub async fn invalid_message(&self, params: super::framing::InvalidMessage) -> Result<()> {
+        Err(params.into_error())
+    }
+
     fn schedule(&self, uri: Uri, version: i32, delay: Duration) {
         scheduler::schedule(&self.shared, uri, version, delay);
     }
