@@ -69,7 +69,7 @@ fn check_document(
     if peers.len() < min_peers {
         return;
     }
-    let statistics = peer_statistics(&peers, platform, corpus.index);
+    let statistics = peer_statistics(&peers, platform, corpus);
     let own = OwnShare::of(&peers.own, platform, corpus.index);
     let profiles = profiles(corpus.index);
     let table = indicator_table(corpus.index);
@@ -426,11 +426,14 @@ impl PeerStatistics {
 fn peer_statistics(
     peers: &Peers,
     platform: Option<&'static str>,
-    index: &Index,
+    corpus: &CorpusContext<'_>,
 ) -> Arc<PeerStatistics> {
-    type Key = (PeerKey, Option<&'static str>);
+    type Key = (PeerKey, Option<&'static str>, u64);
     static CACHE: OnceLock<Mutex<HashMap<Key, Arc<PeerStatistics>>>> = OnceLock::new();
-    let key = (peers.key.clone(), platform);
+    let index = corpus.index;
+    let thresholds = &corpus.config.thresholds;
+    let floor = thresholds.missing_exclusion_share * f64::from(thresholds.min_peers);
+    let key = (peers.key.clone(), platform, floor.to_bits());
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return Arc::clone(found);
@@ -442,7 +445,7 @@ fn peer_statistics(
         .copied()
         .filter(|peer| compatible(platform, platforms.get(peer.0 as usize).copied().flatten()))
         .collect();
-    let statistics = Arc::new(compute_peer_statistics(&compatible_peers, index));
+    let statistics = Arc::new(compute_peer_statistics(&compatible_peers, index, floor));
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -450,7 +453,7 @@ fn peer_statistics(
     statistics
 }
 
-fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
+fn compute_peer_statistics(peers: &[RuleId], index: &Index, floor: f64) -> PeerStatistics {
     let profiles = profiles(index);
     let table = indicator_table(index);
     // Dense while counting: a peer set visits hundreds of rules with a dozen concepts each.
@@ -481,6 +484,11 @@ fn compute_peer_statistics(peers: &[RuleId], index: &Index) -> PeerStatistics {
         .collect();
     let mut exclusions: FxHashMap<u32, Vec<PeerExclusion>> = FxHashMap::default();
     for ((concept, indicator), (rules, examples)) in counts {
+        // A finding needs `share` of at least `min-peers` peers: rarer exclusions can never
+        // be reported, and most of a large set's exclusions are one rule's own tuning.
+        if f64::from(rules) < floor {
+            continue;
+        }
         exclusions.entry(concept).or_default().push(PeerExclusion {
             indicator,
             rules,

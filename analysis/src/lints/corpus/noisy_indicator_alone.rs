@@ -68,8 +68,10 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
     let excluded = excluded_concepts(rule, &concepts);
     let mut flagged: HashSet<rulelens_syntax::TextRange> = HashSet::new();
     let mut reported_keys: HashSet<(String, Op, String)> = HashSet::new();
+    let mut widest = HashMap::new();
     for branch in &branches {
-        let Some(noisy) = noisy_leaves(branch, &concepts, corpus.index, threshold) else {
+        let Some(noisy) = noisy_leaves(branch, &concepts, corpus.index, threshold, &mut widest)
+        else {
             continue;
         };
         // A top-level exclusion of specific values narrows the branch: `\\powershell.exe`
@@ -108,6 +110,7 @@ fn noisy_leaves<'r>(
     concepts: &HashMap<*const Predicate, &'r str>,
     index: &Index,
     threshold: u32,
+    widest: &mut HashMap<*const Predicate, (Option<IndicatorId>, u32)>,
 ) -> Option<Vec<(&'r Predicate, &'r str, Option<IndicatorId>)>> {
     let mut noisy = Vec::new();
     for leaf in branch {
@@ -119,7 +122,10 @@ fn noisy_leaves<'r>(
                     return None;
                 }
                 let concept = concepts.get(&(*predicate as *const Predicate)).copied()?;
-                let (indicator, reach) = widest_indicator(index, concept, predicate);
+                // Expanding `or`s repeats each predicate across branches; look it up once.
+                let (indicator, reach) = *widest
+                    .entry(*predicate as *const Predicate)
+                    .or_insert_with(|| widest_indicator(index, concept, predicate));
                 if !predicate.op.is_existence() && reach < threshold {
                     return None;
                 }

@@ -1,7 +1,7 @@
 //! `field/unknown-field`: a field that neither the taxonomy nor any corpus rule of the same
 //! data source uses, with the closest names that are known there.
 
-use crate::corpus::CorpusContext;
+use crate::corpus::{indicator_table, CorpusContext};
 use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{FieldContext, FieldSystem, Index, Taxonomy};
 use rulelens_syntax::{DataSource, Diagnostic, PredicateContext, Rule, Severity};
@@ -123,10 +123,11 @@ fn compute_known(index: &Index, taxonomy: &Taxonomy, rule: &Rule) -> KnownFields
     }
     let mut known = KnownFields::default();
     let system = FieldSystem::of_vendor(rule.format.vendor());
+    let table = indicator_table(index);
     let mut concepts: BTreeSet<&str> = BTreeSet::new();
     for candidate in rules.unwrap_or_default() {
         for entry in index.rule_indicators(candidate) {
-            if let Some((concept, _, _)) = index.indicator_key(entry.indicator) {
+            if let Some(Some((concept, _, _))) = table.keys.get(entry.indicator.0 as usize) {
                 concepts.insert(concept);
             }
         }
