@@ -593,8 +593,11 @@ product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  c
                 reach_under_techniques: Some(31),
             })
         }
-        fn technique(&self, _: &str) -> Option<crate::facts::TechniqueFacts> {
-            None
+        fn technique(&self, id: &str) -> Option<crate::facts::TechniqueFacts> {
+            (id == "T1059").then(|| crate::facts::TechniqueFacts {
+                name: Some("Command and Scripting Interpreter".to_owned()),
+                rules_per_vendor: vec![(Vendor::Sigma, 400), (Vendor::Elastic, 90)],
+            })
         }
         fn fields(&self, _: &RuleContext<'_>) -> Vec<(String, u32)> {
             Vec::new()
@@ -646,12 +649,25 @@ product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  c
     }
 
     #[test]
-    fn technique_hover_names_id() {
+    fn technique_hover_gives_name_and_counts() {
         let text = SIGMA.replace("attack.t1059", "attack.t10$059");
         let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
         assert_eq!(
             info.markdown,
-            "**T1059**\n\nNo corpus rule has this technique.\n"
+            "**T1059** Command and Scripting Interpreter\n\n\
+             **490** corpus rules (sigma 400, elastic 90)\n"
+        );
+    }
+
+    #[test]
+    fn unknown_technique_hover_says_so() {
+        let text = SIGMA
+            .replace("attack.t1059", "attack.t9999")
+            .replace("t9999", "t99$099");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
+        assert_eq!(
+            info.markdown,
+            "**T9999**\n\nNo corpus rule has this technique.\n"
         );
     }
 
