@@ -8,6 +8,9 @@
 //! - KQL: tabular operators after `|`, tables at the start of a query, string operators after
 //!   `where Field `.
 //! - SPL: commands after `|`, and macros (`` `name` ``) written in the open SPL documents.
+//! - Technique ids from the index, with their names, in a Sentinel `relevantTechniques` or
+//!   Splunk `mitre_attack_id` list and after `id = "` in an Elastic
+//!   `[[rule.threat.technique]]` or `subtechnique` table.
 
 use crate::facts::{CorpusFacts, RuleContext};
 use crate::hover::{KQL_OPERATORS, SIGMA_MODIFIERS, SPL_OPERATORS};
@@ -179,14 +182,125 @@ pub fn complete(
     let replace = TextRange::new(partial_start, offset);
     let partial = partial_word(line);
 
-    let mut entries = match format {
+    let technique_slot = technique_slot(format, input.text, line_start, line);
+    let mut entries = match (technique_slot, facts) {
+        (Some(slot), Some(facts)) => technique_items(slot, facts, replace),
+        (Some(_), None) => Vec::new(),
+        (None, _) => items_for_format(format, input, line, replace, facts, workspace_macros),
+    };
+    entries.retain(|entry| entry.label.starts_with(partial) || partial.is_empty());
+    entries
+}
+
+fn items_for_format(
+    format: Format,
+    input: &FileInput<'_>,
+    line: &str,
+    replace: TextRange,
+    facts: Option<&dyn CorpusFacts>,
+    workspace_macros: &[String],
+) -> Vec<CompletionEntry> {
+    match format {
         Format::Sigma => sigma_items(input, line, replace, facts),
         Format::Kql | Format::SentinelYaml => kql_items(line, replace),
         Format::Spl | Format::SplunkYaml => spl_items(line, replace, workspace_macros),
         Format::ElasticToml | Format::PantherYaml => Vec::new(),
+    }
+}
+
+/// The kind of technique id that fits at the cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TechniqueSlot {
+    /// Techniques and sub-techniques alike.
+    Any,
+    /// Only techniques (`T1059`), in an Elastic `[[rule.threat.technique]]` table.
+    Technique,
+    /// Only sub-techniques (`T1059.001`), in an Elastic `subtechnique` table.
+    Subtechnique,
+}
+
+/// YAML keys whose list items are ATT&CK technique ids.
+const TECHNIQUE_LIST_KEYS: &[&str] = &["relevantTechniques", "mitre_attack_id"];
+
+/// Finds whether the line before the cursor (`line`, starting at byte `line_start`) is the
+/// value of a technique id: a list item under a [`TECHNIQUE_LIST_KEYS`] key in Sentinel or
+/// Splunk YAML, or `id = "` in an Elastic technique table.
+fn technique_slot(
+    format: Format,
+    text: &str,
+    line_start: usize,
+    line: &str,
+) -> Option<TechniqueSlot> {
+    let before = text.get(..line_start).unwrap_or_default();
+    let trimmed = line.trim_start();
+    match format {
+        Format::SentinelYaml | Format::SplunkYaml => {
+            let item = trimmed.strip_prefix("- ")?;
+            let item = item.trim_start_matches(['\'', '"']);
+            if item != partial_word(line) {
+                return None;
+            }
+            let indent = line.len() - trimmed.len();
+            let parent = yaml_parent_key(before, indent)?;
+            TECHNIQUE_LIST_KEYS
+                .contains(&parent)
+                .then_some(TechniqueSlot::Any)
+        }
+        Format::ElasticToml => {
+            let value = trimmed.strip_prefix("id")?.trim_start().strip_prefix('=')?;
+            let value = value.trim_start().strip_prefix('"')?;
+            if value != partial_word(line) {
+                return None;
+            }
+            let header = before
+                .lines()
+                .rev()
+                .map(str::trim)
+                .find(|line| line.starts_with('['))?;
+            match header {
+                "[[rule.threat.technique]]" => Some(TechniqueSlot::Technique),
+                "[[rule.threat.technique.subtechnique]]" => Some(TechniqueSlot::Subtechnique),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Returns the key of the YAML mapping entry that a list item indented by `indent` belongs
+/// to: the nearest line above that is neither blank, a comment, nor a sibling item, when it
+/// is a `key:` with no value at an indent no deeper than the item's.
+fn yaml_parent_key(before: &str, indent: usize) -> Option<&str> {
+    for line in before.lines().rev() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let line_indent = line.len() - trimmed.len();
+        if trimmed.starts_with("- ") && line_indent == indent {
+            continue;
+        }
+        if line_indent > indent {
+            return None;
+        }
+        let key = trimmed.trim_end().strip_suffix(':')?;
+        return Some(key.trim_matches(['\'', '"']));
+    }
+    None
+}
+
+fn technique_items(
+    slot: TechniqueSlot,
+    facts: &dyn CorpusFacts,
+    replace: TextRange,
+) -> Vec<CompletionEntry> {
+    let fits = |id: &str| match slot {
+        TechniqueSlot::Any => true,
+        TechniqueSlot::Technique => !id.contains('.'),
+        TechniqueSlot::Subtechnique => id.contains('.'),
     };
-    entries.retain(|entry| entry.label.starts_with(partial) || partial.is_empty());
-    entries
+    let techniques = facts.techniques().into_iter().filter(|(id, _)| fits(id));
+    ranked(techniques, CompletionKind::Tag, replace)
 }
 
 /// The identifier characters just before the cursor.
@@ -493,5 +607,112 @@ mod tests {
         assert_eq!(macros, vec!["security_content_ctime", "sysmon"]);
         let found = labels(Format::Spl, "`sys$0", &macros);
         assert_eq!(found, vec!["sysmon"]);
+    }
+
+    /// Facts that only list techniques, for technique id completion.
+    #[derive(Debug)]
+    struct TechniqueList;
+
+    impl CorpusFacts for TechniqueList {
+        fn field(&self, _: &RuleContext<'_>, _: &str) -> Option<crate::facts::FieldFacts> {
+            None
+        }
+        fn indicator(
+            &self,
+            _: &RuleContext<'_>,
+            _: Option<&str>,
+            _: rulelens_syntax::Op,
+            _: &str,
+        ) -> Option<crate::facts::IndicatorFacts> {
+            None
+        }
+        fn technique(&self, _: &str) -> Option<crate::facts::TechniqueFacts> {
+            None
+        }
+        fn fields(&self, _: &RuleContext<'_>) -> Vec<(String, u32)> {
+            Vec::new()
+        }
+        fn common_values(&self, _: &RuleContext<'_>, _: &str) -> Vec<(String, u32)> {
+            Vec::new()
+        }
+        fn techniques(&self) -> Vec<(String, Option<String>)> {
+            [
+                ("T1059", Some("Command and Scripting Interpreter")),
+                (
+                    "T1059.001",
+                    Some("Command and Scripting Interpreter: PowerShell"),
+                ),
+                ("T1078", None),
+            ]
+            .into_iter()
+            .map(|(id, name)| (id.to_owned(), name.map(str::to_owned)))
+            .collect()
+        }
+    }
+
+    /// Completes at `$0` in `fixture` with [`TechniqueList`] and returns (label, detail).
+    fn technique_entries(format: Format, fixture: &str) -> Vec<(String, Option<String>)> {
+        let offset = fixture.find("$0").expect("fixture has a $0 cursor");
+        let text = fixture.replacen("$0", "", 1);
+        let parsed = ParsedFile {
+            format: Some(format),
+            ..ParsedFile::default()
+        };
+        let input = FileInput {
+            path: "rule",
+            text: &text,
+            parsed: &parsed,
+        };
+        complete(&input, offset, Some(&TechniqueList), &[])
+            .into_iter()
+            .map(|entry| (entry.label, entry.detail))
+            .collect()
+    }
+
+    fn ids(entries: &[(String, Option<String>)]) -> Vec<&str> {
+        entries.iter().map(|(id, _)| id.as_str()).collect()
+    }
+
+    #[test]
+    fn sentinel_technique_ids_with_names() {
+        let found = technique_entries(
+            Format::SentinelYaml,
+            "id: x\nrelevantTechniques:\n  - T1078\n  - T105$0\nquery: T\n",
+        );
+        assert_eq!(ids(&found), vec!["T1059", "T1059.001"]);
+        assert_eq!(
+            found[1].1.as_deref(),
+            Some("Command and Scripting Interpreter: PowerShell")
+        );
+        // Another list is not a technique list.
+        let tactics =
+            technique_entries(Format::SentinelYaml, "id: x\ntactics:\n  - T$0\nquery: T\n");
+        assert!(tactics.is_empty(), "{tactics:?}");
+    }
+
+    #[test]
+    fn splunk_technique_ids_under_tags() {
+        let found = technique_entries(
+            Format::SplunkYaml,
+            "name: x\ntags:\n  mitre_attack_id:\n  - $0\nsearch: '| tstats count'\n",
+        );
+        assert_eq!(ids(&found), vec!["T1059", "T1059.001", "T1078"]);
+    }
+
+    #[test]
+    fn elastic_technique_and_subtechnique_ids() {
+        let rule = "[rule]\nname = \"x\"\n\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n\
+[[rule.threat.technique]]\nid = \"T10$0\"\n";
+        let found = technique_entries(Format::ElasticToml, rule);
+        assert_eq!(ids(&found), vec!["T1059", "T1078"]);
+        let sub = rule.replace(
+            "id = \"T10$0\"\n",
+            "id = \"T1059\"\n[[rule.threat.technique.subtechnique]]\nid = \"$0",
+        );
+        let found = technique_entries(Format::ElasticToml, &sub);
+        assert_eq!(ids(&found), vec!["T1059.001"]);
+        // An `id` in another table is a rule id, not a technique.
+        let other = technique_entries(Format::ElasticToml, "[rule]\nid = \"$0\n");
+        assert!(other.is_empty(), "{other:?}");
     }
 }

@@ -443,6 +443,19 @@ fn technique_markdown(id: &str, facts: Option<&dyn CorpusFacts>) -> String {
             out.push('\n');
         }
     }
+    if let Some(replacement) = crate::lints::attack_technique_redirects().get(id) {
+        let _ = write!(
+            out,
+            "\nRevoked or deprecated in ATT&CK: use **{replacement}**"
+        );
+        let name = facts
+            .and_then(|facts| facts.technique(replacement))
+            .and_then(|figures| figures.name);
+        if let Some(name) = name {
+            let _ = write!(out, " {name}");
+        }
+        out.push_str(".\n");
+    }
     out
 }
 
@@ -656,6 +669,28 @@ product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  c
             info.markdown,
             "**T1059** Command and Scripting Interpreter\n\n\
              **490** corpus rules (sigma 400, elastic 90)\n"
+        );
+    }
+
+    #[test]
+    fn revoked_technique_hover_names_replacement() {
+        let text = SIGMA
+            .replace("attack.t1059", "attack.t1086")
+            .replace("t1086", "t10$086");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
+        assert_eq!(
+            info.markdown,
+            "**T1086**\n\nNo corpus rule has this technique.\n\n\
+             Revoked or deprecated in ATT&CK: use **T1059.001**.\n"
+        );
+        let text = SIGMA
+            .replace("attack.t1059", "attack.t1152")
+            .replace("t1152", "t11$052");
+        let info = check(Format::Sigma, &text, None).expect("hover");
+        assert!(
+            info.markdown.ends_with("use **T1569.001**.\n"),
+            "{}",
+            info.markdown
         );
     }
 

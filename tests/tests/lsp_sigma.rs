@@ -223,6 +223,30 @@ fn hover_names_technique_and_counts_under_it() {
     assert!(under > 0, "{markdown}");
     assert!(under < total, "{markdown}");
 
+    // A revoked id names the technique that replaced it.
+    let revoked = "title: Old tag\ntags:\n  - attack.t1086\nlogsource:\n  product: windows\n\
+detection:\n  selection:\n    Image|endswith: '\\powershell.exe'\n  condition: selection\n";
+    let revoked_uri = "file:///scratch/revoked.yml";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": revoked_uri, "languageId": "yaml", "version": 1,
+                                  "text": revoked } }),
+    );
+    client.diagnostics(revoked_uri, 1);
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": revoked_uri },
+                "position": position_of(revoked, "t1086") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.ends_with(
+            "Revoked or deprecated in ATT&CK: use **T1059.001** Command and Scripting \
+             Interpreter: PowerShell.\n"
+        ),
+        "{markdown}"
+    );
+
     let status = client.shutdown(DEFAULT_TIMEOUT);
     assert!(status.success(), "exit status {status}");
 }
