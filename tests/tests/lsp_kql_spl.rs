@@ -294,8 +294,18 @@ fn splunk_macro_outline_and_technique_ids() {
         "{symbols}"
     );
 
-    // Technique ids under `mitre_attack_id`, with the names the index keeps.
+    // Technique ids under `mitre_attack_id` have a hover and complete with the names the
+    // index keeps.
     let item = text.find("  - T1190").expect("the rule lists T1190") + "  - T11".len();
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_at(&text, item) }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.starts_with("**T1190** Exploit Public-Facing Application\n\n**"),
+        "{markdown}"
+    );
     let completion = client.request_ok(
         "textDocument/completion",
         json!({ "textDocument": { "uri": uri }, "position": position_at(&text, item) }),
