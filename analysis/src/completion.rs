@@ -5,8 +5,9 @@
 //!   from the index); field names at a key position under `detection:`, ranked by corpus use
 //!   when an index is loaded and by use in this file otherwise; values of fields with few
 //!   common values (event ids) after `Field: `.
-//! - KQL: tabular operators after `|`, tables at the start of a query, string operators after
-//!   `where Field `.
+//! - KQL: tabular operators after `|`, tables at the start of a query, and string operators
+//!   after `where Field `. Field names follow `where`, `and` or `or`, ranked by corpus use in
+//!   rules of the query's tables, or by use in this file without an index.
 //! - SPL: commands after `|`, and macros (`` `name` ``) written in the open SPL documents.
 //! - Technique ids from the index, with their names, in a Sentinel `relevantTechniques` or
 //!   Splunk `mitre_attack_id` list and after `id = "` in an Elastic
@@ -202,7 +203,7 @@ fn items_for_format(
 ) -> Vec<CompletionEntry> {
     match format {
         Format::Sigma => sigma_items(input, line, replace, facts),
-        Format::Kql | Format::SentinelYaml => kql_items(line, replace),
+        Format::Kql | Format::SentinelYaml => kql_items(input, line, replace, facts),
         Format::Spl | Format::SplunkYaml => spl_items(line, replace, workspace_macros),
         Format::ElasticToml | Format::PantherYaml => Vec::new(),
     }
@@ -460,7 +461,12 @@ fn in_detection(text: &str, offset: usize) -> bool {
     false
 }
 
-fn kql_items(line: &str, replace: TextRange) -> Vec<CompletionEntry> {
+fn kql_items(
+    input: &FileInput<'_>,
+    line: &str,
+    replace: TextRange,
+    facts: Option<&dyn CorpusFacts>,
+) -> Vec<CompletionEntry> {
     let before = &line[..line.len() - partial_word(line).len()];
     let before_trimmed = before.trim_end();
     if before_trimmed.ends_with('|') {
@@ -473,6 +479,26 @@ fn kql_items(line: &str, replace: TextRange) -> Vec<CompletionEntry> {
     let after_field = words.len() >= 2
         && matches!(words[words.len() - 2], "where" | "and" | "or" | "|")
         && before.ends_with(' ');
+    let at_field = words
+        .last()
+        .is_some_and(|word| matches!(*word, "where" | "and" | "or"))
+        && before.ends_with(' ');
+    if at_field {
+        let rules: Vec<_> = input.parsed.documents.iter().map(|d| &d.rule).collect();
+        let data_sources: Vec<_> = rules
+            .iter()
+            .flat_map(|rule| rule.data_sources.iter().cloned())
+            .collect();
+        let vendor = rules
+            .first()
+            .map_or(Vendor::Sentinel, |rule| rule.format.vendor());
+        let context = RuleContext {
+            vendor,
+            data_sources: &data_sources,
+            techniques: &[],
+        };
+        return field_items(input, &context, facts, replace);
+    }
     if after_field {
         let operators = KQL_OPERATORS
             .iter()
@@ -596,6 +622,33 @@ mod tests {
         assert!(found.contains(&"has_any".to_owned()), "{found:?}");
         let found = labels(Format::Kql, "Sign$0", &[]);
         assert_eq!(found, vec!["SigninLogs"]);
+    }
+
+    #[test]
+    fn kql_fields_after_where_from_file() {
+        // Without an index, the fields this query compares come first, most used first.
+        let text = "DeviceFileEvents\n| where FileName == 'a' and FolderPath has 'b' and \
+FileName != 'c' and $0";
+        let parsed_labels = |fixture: &str| -> Vec<String> {
+            let offset = fixture.find("$0").expect("fixture has a $0 cursor");
+            let text = fixture.replacen("$0", "", 1);
+            let parsed = rulelens_syntax::parse(Format::Kql, &text);
+            let input = FileInput {
+                path: "q.kql",
+                text: &text,
+                parsed: &parsed,
+            };
+            complete(&input, offset, None, &[])
+                .into_iter()
+                .map(|entry| entry.label)
+                .collect()
+        };
+        assert_eq!(parsed_labels(text), vec!["FileName", "FolderPath"]);
+        let partial = parsed_labels(&text.replace("and $0", "and Fol$0"));
+        assert_eq!(partial, vec!["FolderPath"]);
+        // After a field, the operators follow instead.
+        let operators = parsed_labels(&text.replace("and $0", "and FileName $0"));
+        assert!(operators.contains(&"has_any".to_owned()), "{operators:?}");
     }
 
     #[test]

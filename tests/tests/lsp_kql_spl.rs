@@ -260,6 +260,36 @@ fn kql_let_rename_matches_references() {
 }
 
 #[test]
+fn kql_where_completes_table_fields() {
+    let text = "DeviceFileEvents\n| where ";
+    let uri = "file:///scratch/fields.kql";
+    let mut client = start();
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "kql", "version": 1, "text": text } }),
+    );
+    client.diagnostics(uri, 1);
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": position_at(text, text.len()) }),
+    );
+    let found = labels(&completion);
+    let top: Vec<&str> = found.iter().take(10).map(String::as_str).collect();
+    assert!(top.contains(&"FileName"), "{top:?}");
+    let details_count_rules = completion.as_array().is_some_and(|items| {
+        items.iter().all(|item| {
+            item["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.ends_with(" corpus rules"))
+        })
+    });
+    assert!(details_count_rules, "{completion}");
+
+    let status = client.shutdown(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
 fn splunk_macro_outline_and_technique_ids() {
     let path = corpus().join(SPLUNK_RULE);
     let text = std::fs::read_to_string(&path).expect("read the corpus rule");
