@@ -7,7 +7,8 @@
 //!   common values (event ids) after `Field: `.
 //! - KQL: tabular operators after `|`, tables at the start of a query, and string operators
 //!   after `where Field `. Field names follow `where`, `and` or `or`, ranked by corpus use in
-//!   rules of the query's tables, or by use in this file without an index.
+//!   rules of the query's tables, or by use in this file without an index. Values of fields
+//!   with few common values follow `where Field == `.
 //! - SPL: commands after `|`, and macros (`` `name` ``) written in the open SPL documents.
 //! - Technique ids from the index, with their names, in a Sentinel `relevantTechniques` or
 //!   Splunk `mitre_attack_id` list and after `id = "` in an Elastic
@@ -476,36 +477,59 @@ fn kql_items(
         return ranked(operators, CompletionKind::Keyword, replace);
     }
     let words: Vec<&str> = before_trimmed.split_whitespace().collect();
-    let after_field = words.len() >= 2
-        && matches!(words[words.len() - 2], "where" | "and" | "or" | "|")
-        && before.ends_with(' ');
     let at_field = words
         .last()
         .is_some_and(|word| matches!(*word, "where" | "and" | "or"))
         && before.ends_with(' ');
-    if at_field {
-        let rules: Vec<_> = input.parsed.documents.iter().map(|d| &d.rule).collect();
-        let data_sources: Vec<_> = rules
-            .iter()
-            .flat_map(|rule| rule.data_sources.iter().cloned())
-            .collect();
-        let vendor = rules
-            .first()
-            .map_or(Vendor::Sentinel, |rule| rule.format.vendor());
-        let context = RuleContext {
-            vendor,
-            data_sources: &data_sources,
-            techniques: &[],
-        };
-        return field_items(input, &context, facts, replace);
+    // `where EventID == `: a value of a field with few common values.
+    let value_of = match words.as_slice() {
+        [.., "where" | "and" | "or", field, "==" | "=~" | "!=" | "!~"] if before.ends_with(' ') => {
+            Some(*field)
+        }
+        _ => None,
+    };
+    if !at_field && value_of.is_none() {
+        return kql_operator_items(words.as_slice(), before, replace);
     }
+    let rules: Vec<_> = input.parsed.documents.iter().map(|d| &d.rule).collect();
+    let data_sources: Vec<_> = rules
+        .iter()
+        .flat_map(|rule| rule.data_sources.iter().cloned())
+        .collect();
+    let vendor = rules
+        .first()
+        .map_or(Vendor::Sentinel, |rule| rule.format.vendor());
+    let context = RuleContext {
+        vendor,
+        data_sources: &data_sources,
+        techniques: &[],
+    };
+    match value_of {
+        Some(field) => {
+            let values = facts
+                .map(|facts| facts.common_values(&context, field))
+                .unwrap_or_default();
+            let items = values
+                .into_iter()
+                .map(|(value, count)| (value, Some(format!("{count} rules"))));
+            ranked(items, CompletionKind::Value, replace)
+        }
+        None => field_items(input, &context, facts, replace),
+    }
+}
+
+/// String operators after `where Field `, and tables at the start of a query.
+fn kql_operator_items(words: &[&str], before: &str, replace: TextRange) -> Vec<CompletionEntry> {
+    let after_field = words.len() >= 2
+        && matches!(words[words.len() - 2], "where" | "and" | "or" | "|")
+        && before.ends_with(' ');
     if after_field {
         let operators = KQL_OPERATORS
             .iter()
             .map(|(op, meaning)| ((*op).to_owned(), Some((*meaning).to_owned())));
         return ranked(operators, CompletionKind::Operator, replace);
     }
-    if before_trimmed.is_empty() {
+    if before.trim_end().is_empty() {
         let tables = KQL_TABLES.iter().map(|table| ((*table).to_owned(), None));
         return ranked(tables, CompletionKind::Table, replace);
     }
@@ -662,11 +686,11 @@ FileName != 'c' and $0";
         assert_eq!(found, vec!["sysmon"]);
     }
 
-    /// Facts that only list techniques, for technique id completion.
+    /// Facts that list techniques and the common values of `EventID`, for completion.
     #[derive(Debug)]
-    struct TechniqueList;
+    struct StubFacts;
 
-    impl CorpusFacts for TechniqueList {
+    impl CorpusFacts for StubFacts {
         fn field(&self, _: &RuleContext<'_>, _: &str) -> Option<crate::facts::FieldFacts> {
             None
         }
@@ -685,8 +709,11 @@ FileName != 'c' and $0";
         fn fields(&self, _: &RuleContext<'_>) -> Vec<(String, u32)> {
             Vec::new()
         }
-        fn common_values(&self, _: &RuleContext<'_>, _: &str) -> Vec<(String, u32)> {
-            Vec::new()
+        fn common_values(&self, _: &RuleContext<'_>, field: &str) -> Vec<(String, u32)> {
+            match field {
+                "EventID" => vec![("4688".to_owned(), 90), ("4624".to_owned(), 60)],
+                _ => Vec::new(),
+            }
         }
         fn techniques(&self) -> Vec<(String, Option<String>)> {
             [
@@ -703,8 +730,8 @@ FileName != 'c' and $0";
         }
     }
 
-    /// Completes at `$0` in `fixture` with [`TechniqueList`] and returns (label, detail).
-    fn technique_entries(format: Format, fixture: &str) -> Vec<(String, Option<String>)> {
+    /// Completes at `$0` in `fixture` with [`StubFacts`] and returns (label, detail).
+    fn entries_with_facts(format: Format, fixture: &str) -> Vec<(String, Option<String>)> {
         let offset = fixture.find("$0").expect("fixture has a $0 cursor");
         let text = fixture.replacen("$0", "", 1);
         let parsed = ParsedFile {
@@ -716,7 +743,7 @@ FileName != 'c' and $0";
             text: &text,
             parsed: &parsed,
         };
-        complete(&input, offset, Some(&TechniqueList), &[])
+        complete(&input, offset, Some(&StubFacts), &[])
             .into_iter()
             .map(|entry| (entry.label, entry.detail))
             .collect()
@@ -727,8 +754,21 @@ FileName != 'c' and $0";
     }
 
     #[test]
+    fn kql_values_after_comparison() {
+        let found = entries_with_facts(Format::Kql, "SecurityEvent\n| where EventID == $0");
+        assert_eq!(ids(&found), vec!["4688", "4624"]);
+        assert_eq!(found[0].1.as_deref(), Some("90 rules"));
+        let partial = entries_with_facts(Format::Kql, "SecurityEvent\n| where EventID == 46$0");
+        assert_eq!(ids(&partial), vec!["4688", "4624"]);
+        let narrowed = entries_with_facts(Format::Kql, "SecurityEvent\n| where EventID == 462$0");
+        assert_eq!(ids(&narrowed), vec!["4624"]);
+        let other = entries_with_facts(Format::Kql, "SecurityEvent\n| where Account == $0");
+        assert!(other.is_empty(), "{other:?}");
+    }
+
+    #[test]
     fn sentinel_technique_ids_with_names() {
-        let found = technique_entries(
+        let found = entries_with_facts(
             Format::SentinelYaml,
             "id: x\nrelevantTechniques:\n  - T1078\n  - T105$0\nquery: T\n",
         );
@@ -739,13 +779,13 @@ FileName != 'c' and $0";
         );
         // Another list is not a technique list.
         let tactics =
-            technique_entries(Format::SentinelYaml, "id: x\ntactics:\n  - T$0\nquery: T\n");
+            entries_with_facts(Format::SentinelYaml, "id: x\ntactics:\n  - T$0\nquery: T\n");
         assert!(tactics.is_empty(), "{tactics:?}");
     }
 
     #[test]
     fn splunk_technique_ids_under_tags() {
-        let found = technique_entries(
+        let found = entries_with_facts(
             Format::SplunkYaml,
             "name: x\ntags:\n  mitre_attack_id:\n  - $0\nsearch: '| tstats count'\n",
         );
@@ -756,16 +796,16 @@ FileName != 'c' and $0";
     fn elastic_technique_and_subtechnique_ids() {
         let rule = "[rule]\nname = \"x\"\n\n[[rule.threat]]\nframework = \"MITRE ATT&CK\"\n\
 [[rule.threat.technique]]\nid = \"T10$0\"\n";
-        let found = technique_entries(Format::ElasticToml, rule);
+        let found = entries_with_facts(Format::ElasticToml, rule);
         assert_eq!(ids(&found), vec!["T1059", "T1078"]);
         let sub = rule.replace(
             "id = \"T10$0\"\n",
             "id = \"T1059\"\n[[rule.threat.technique.subtechnique]]\nid = \"$0",
         );
-        let found = technique_entries(Format::ElasticToml, &sub);
+        let found = entries_with_facts(Format::ElasticToml, &sub);
         assert_eq!(ids(&found), vec!["T1059.001"]);
         // An `id` in another table is a rule id, not a technique.
-        let other = technique_entries(Format::ElasticToml, "[rule]\nid = \"$0\n");
+        let other = entries_with_facts(Format::ElasticToml, "[rule]\nid = \"$0\n");
         assert!(other.is_empty(), "{other:?}");
     }
 }

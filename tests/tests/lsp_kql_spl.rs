@@ -260,7 +260,7 @@ fn kql_let_rename_matches_references() {
 }
 
 #[test]
-fn kql_where_completes_table_fields() {
+fn kql_where_completes_fields_and_values() {
     let text = "DeviceFileEvents\n| where ";
     let uri = "file:///scratch/fields.kql";
     let mut client = start();
@@ -284,6 +284,29 @@ fn kql_where_completes_table_fields() {
         })
     });
     assert!(details_count_rules, "{completion}");
+
+    // Event ids have few common values, so they complete after `==`.
+    let events = "SecurityEvent\n| where EventID == ";
+    let events_uri = "file:///scratch/events.kql";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": events_uri, "languageId": "kql", "version": 1,
+                                  "text": events } }),
+    );
+    client.diagnostics(events_uri, 1);
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": events_uri },
+                "position": position_at(events, events.len()) }),
+    );
+    let values = labels(&completion);
+    assert!(values.contains(&"4688".to_owned()), "{values:?}");
+    assert!(
+        values
+            .iter()
+            .all(|value| value.chars().all(|c| c.is_ascii_digit())),
+        "{values:?}"
+    );
 
     let status = client.shutdown(DEFAULT_TIMEOUT);
     assert!(status.success(), "exit status {status}");
