@@ -518,7 +518,7 @@ fn kql_items(
     }
 }
 
-/// String operators after `where Field `, and tables at the start of a query.
+/// Lists string operators after `where Field `, and tables at the start of a query.
 fn kql_operator_items(words: &[&str], before: &str, replace: TextRange) -> Vec<CompletionEntry> {
     let after_field = words.len() >= 2
         && matches!(words[words.len() - 2], "where" | "and" | "or" | "|")
