@@ -197,18 +197,31 @@ fn context_key(context: &RuleContext<'_>, extra: &str) -> String {
 
 impl CorpusFacts for IndexFacts {
     fn field(&self, context: &RuleContext<'_>, field: &str) -> Option<FieldFacts> {
-        // The techniques are not part of the key: the field figures do not depend on them.
+        // The techniques are not part of the key: only the count under them depends on them,
+        // and it is filled in after the cache.
         let key = context_key(context, field);
-        if let Ok(cache) = self.field_cache.lock() {
-            if let Some(cached) = cache.get(&key) {
-                return cached.clone();
+        let cached = self
+            .field_cache
+            .lock()
+            .ok()
+            .and_then(|cache| cache.get(&key).cloned());
+        let facts = match cached {
+            Some(facts) => facts,
+            None => {
+                let facts = self.compute_field(context, field);
+                if let Ok(mut cache) = self.field_cache.lock() {
+                    cache.insert(key, facts.clone());
+                }
+                facts
             }
-        }
-        let facts = self.compute_field(context, field);
-        if let Ok(mut cache) = self.field_cache.lock() {
-            cache.insert(key, facts.clone());
-        }
-        facts
+        };
+        facts.map(|mut facts| {
+            let concept = self.concept_key(context, field);
+            facts.rules_under_techniques = self
+                .technique_rules(context)
+                .map(|rules| self.index().field_rules_among(concept, &rules));
+            facts
+        })
     }
 
     fn indicator(
@@ -239,7 +252,7 @@ impl CorpusFacts for IndexFacts {
     fn technique(&self, id: &str) -> Option<TechniqueFacts> {
         let counts = self.index().technique_counts(id, false);
         (counts.total() > 0).then(|| TechniqueFacts {
-            name: None,
+            name: self.index().technique_name(id).map(str::to_owned),
             rules_per_vendor: per_vendor(&counts),
         })
     }
@@ -284,7 +297,10 @@ impl CorpusFacts for IndexFacts {
         self.index()
             .techniques()
             .into_iter()
-            .map(|id| (id.to_owned(), None))
+            .map(|id| {
+                let name = self.index().technique_name(id).map(str::to_owned);
+                (id.to_owned(), name)
+            })
             .collect()
     }
 }
@@ -317,8 +333,6 @@ impl IndexFacts {
             concept: concept.map(|id| self.taxonomy.concept_name(id).to_owned()),
             aliases,
             rules_per_vendor: per_vendor(&stats.rules),
-            // FIXME: the index has no field-to-rules lookup, so the count of rules under the
-            // rule's techniques that use this field is not computed.
             rules_under_techniques: None,
             operators: stats
                 .operators
@@ -461,6 +475,44 @@ mod tests {
     #[test]
     fn embedded_index_loads() {
         assert!(IndexFacts::embedded().is_ok());
+    }
+
+    #[test]
+    fn embedded_index_names_techniques() {
+        let facts = IndexFacts::embedded().expect("embedded index loads");
+        let technique = facts.technique("t1059.001").expect("T1059.001 has rules");
+        assert_eq!(
+            technique.name.as_deref(),
+            Some("Command and Scripting Interpreter: PowerShell")
+        );
+        let listed = facts.techniques();
+        let named = listed.iter().find(|(id, _)| id == "T1059");
+        assert_eq!(
+            named.and_then(|(_, name)| name.as_deref()),
+            Some("Command and Scripting Interpreter")
+        );
+    }
+
+    #[test]
+    fn field_counts_rules_under_techniques() {
+        let facts = process_creation_facts();
+        let sources = process_creation();
+        let context = |techniques| RuleContext {
+            vendor: Vendor::Sigma,
+            data_sources: &sources,
+            techniques,
+        };
+        let powershell = vec!["T1059.001".to_owned()];
+        let under = facts
+            .field(&context(&powershell), "CommandLine")
+            .and_then(|field| field.rules_under_techniques)
+            .expect("a count under the rule's techniques");
+        let technique_rules = facts.index().technique_rules("T1059.001", false).len() as u32;
+        assert!(under > 0, "no T1059.001 rule tests CommandLine");
+        assert!(under <= technique_rules, "{under} > {technique_rules}");
+        // The cached figures are per data source, so another technique gets its own count.
+        let untagged = facts.field(&context(&[]), "CommandLine");
+        assert_eq!(untagged.and_then(|f| f.rules_under_techniques), None);
     }
 
     #[test]

@@ -443,6 +443,19 @@ fn technique_markdown(id: &str, facts: Option<&dyn CorpusFacts>) -> String {
             out.push('\n');
         }
     }
+    if let Some(replacement) = crate::lints::attack_technique_redirects().get(id) {
+        let _ = write!(
+            out,
+            "\nRevoked or deprecated in ATT&CK: use **{replacement}**"
+        );
+        let name = facts
+            .and_then(|facts| facts.technique(replacement))
+            .and_then(|figures| figures.name);
+        if let Some(name) = name {
+            let _ = write!(out, " {name}");
+        }
+        out.push_str(".\n");
+    }
     out
 }
 
@@ -593,8 +606,11 @@ product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  c
                 reach_under_techniques: Some(31),
             })
         }
-        fn technique(&self, _: &str) -> Option<crate::facts::TechniqueFacts> {
-            None
+        fn technique(&self, id: &str) -> Option<crate::facts::TechniqueFacts> {
+            (id == "T1059").then(|| crate::facts::TechniqueFacts {
+                name: Some("Command and Scripting Interpreter".to_owned()),
+                rules_per_vendor: vec![(Vendor::Sigma, 400), (Vendor::Elastic, 90)],
+            })
         }
         fn fields(&self, _: &RuleContext<'_>) -> Vec<(String, u32)> {
             Vec::new()
@@ -646,12 +662,47 @@ product: windows\ndetection:\n  selection:\n    Image|endswith: '\\cmd.exe'\n  c
     }
 
     #[test]
-    fn technique_hover_names_id() {
+    fn technique_hover_gives_name_and_counts() {
         let text = SIGMA.replace("attack.t1059", "attack.t10$059");
         let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
         assert_eq!(
             info.markdown,
-            "**T1059**\n\nNo corpus rule has this technique.\n"
+            "**T1059** Command and Scripting Interpreter\n\n\
+             **490** corpus rules (sigma 400, elastic 90)\n"
+        );
+    }
+
+    #[test]
+    fn revoked_technique_hover_names_replacement() {
+        let text = SIGMA
+            .replace("attack.t1059", "attack.t1086")
+            .replace("t1086", "t10$086");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
+        assert_eq!(
+            info.markdown,
+            "**T1086**\n\nNo corpus rule has this technique.\n\n\
+             Revoked or deprecated in ATT&CK: use **T1059.001**.\n"
+        );
+        let text = SIGMA
+            .replace("attack.t1059", "attack.t1152")
+            .replace("t1152", "t11$052");
+        let info = check(Format::Sigma, &text, None).expect("hover");
+        assert!(
+            info.markdown.ends_with("use **T1569.001**.\n"),
+            "{}",
+            info.markdown
+        );
+    }
+
+    #[test]
+    fn unknown_technique_hover_says_so() {
+        let text = SIGMA
+            .replace("attack.t1059", "attack.t9999")
+            .replace("t9999", "t99$099");
+        let info = check(Format::Sigma, &text, Some(&FixedFacts)).expect("hover");
+        assert_eq!(
+            info.markdown,
+            "**T9999**\n\nNo corpus rule has this technique.\n"
         );
     }
 

@@ -2,11 +2,15 @@
 //! and folding ranges.
 //!
 //! For Sigma, a condition's names and `name*` patterns refer to the selections of the same
-//! detection; definition, references and rename follow those links. Ranges are byte offsets;
-//! folding ranges are zero-based line numbers.
+//! detection; definition, references and rename follow those links. In KQL, a name refers to
+//! the `let` statements that bind it: references and rename cover every binding and use of
+//! the name in the query, and definition picks the binding in force at the cursor. Ranges are
+//! byte offsets; folding ranges are zero-based line numbers.
 
 use crate::lints::FileInput;
-use crate::semantic_tokens::{kql_identifiers, KqlQuery};
+use crate::semantic_tokens::{
+    is_kql_reserved, kql_identifiers, semantic_tokens, KqlQuery, TokenKind,
+};
 use rulelens_syntax::sigma::{Detection, ReferenceKind, SigmaDocument};
 use rulelens_syntax::{TextEdit, TextRange, Tree};
 
@@ -44,12 +48,44 @@ pub struct Fold {
     pub end_line: u32,
 }
 
-/// Builds the outline: per Sigma document, the rule with its selections and conditions, and
-/// the `let` bindings of a KQL query.
+/// Builds the outline. A Sigma document gives its rule with the selections and conditions, a
+/// KQL query its `let` bindings, and an SPL search its macro calls.
 pub fn document_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
     let mut symbols = sigma_symbols(input);
     symbols.extend(kql_let_symbols(input));
+    symbols.extend(spl_macro_symbols(input));
     symbols
+}
+
+/// Lists one symbol per SPL macro call (`` `name(args)` ``), named as written without the
+/// backticks. The SPL lexer of the semantic tokens finds them, so a search embedded in Splunk
+/// YAML maps to the file the same way.
+fn spl_macro_symbols(input: &FileInput<'_>) -> Vec<Symbol> {
+    use rulelens_syntax::Format;
+    if !matches!(input.parsed.format, Some(Format::Spl | Format::SplunkYaml)) {
+        return Vec::new();
+    }
+    semantic_tokens(input.parsed.format, input.text)
+        .into_iter()
+        .filter(|token| token.kind == TokenKind::Macro)
+        .filter_map(|token| {
+            let written = input.text.get(token.range.as_range())?;
+            let inner = written.strip_prefix('`')?;
+            let inner = inner.strip_suffix('`').unwrap_or(inner);
+            let name = inner.trim();
+            if name.is_empty() {
+                return None;
+            }
+            let name_start = token.range.start() + 1 + (inner.len() - inner.trim_start().len());
+            Some(Symbol {
+                name: name.to_owned(),
+                kind: SymbolKind::Macro,
+                range: token.range,
+                name_range: TextRange::new(name_start, name_start + name.len()),
+                children: Vec::new(),
+            })
+        })
+        .collect()
 }
 
 /// Lists one symbol per KQL `let`, from the name to the `;` that ends the statement.
@@ -224,10 +260,7 @@ fn kql_references(
     let Some((name, identifiers)) = kql_name_at(input, offset) else {
         return Vec::new();
     };
-    let bound = identifiers
-        .iter()
-        .any(|(_, other, is_binding)| *is_binding && *other == name);
-    if !bound {
+    if !is_bound(&identifiers, &name) {
         return Vec::new();
     }
     identifiers
@@ -237,9 +270,19 @@ fn kql_references(
         .collect()
 }
 
-/// Returns the range of the selection name that a rename at `offset` would change.
+/// Returns the range of the selection name or KQL `let` name that a rename at `offset` would
+/// change.
 pub fn prepare_rename(input: &FileInput<'_>, offset: usize) -> Option<TextRange> {
-    let (document, detection, index) = selection_at(input, offset)?;
+    let Some((document, detection, index)) = selection_at(input, offset) else {
+        let (name, identifiers) = kql_name_at(input, offset)?;
+        if !is_bound(&identifiers, &name) {
+            return None;
+        }
+        return identifiers
+            .into_iter()
+            .find(|(range, other, _)| *other == name && range.contains_inclusive(offset))
+            .map(|(range, _, _)| range);
+    };
     let selection = detection.selections.get(index)?;
     if selection.name_range.contains_inclusive(offset) {
         return Some(selection.name_range);
@@ -253,17 +296,30 @@ pub fn prepare_rename(input: &FileInput<'_>, offset: usize) -> Option<TextRange>
         .map(|reference| reference.range)
 }
 
+/// Checks whether a `let` of the query binds `name`.
+fn is_bound(identifiers: &[KqlIdentifier], name: &str) -> bool {
+    identifiers
+        .iter()
+        .any(|(_, other, is_binding)| *is_binding && other == name)
+}
+
 /// Builds the edits that rename the selection at `offset` and every condition name that refers to
-/// it. Fails, with a message for the user, when the new name is not a valid selection name,
-/// is taken, or would change what a `name*` pattern or `them` selects.
+/// it, or the KQL `let` name at `offset` with every use of it. Fails, with a message for the
+/// user, when the new name is not valid there, is taken, or would change what a Sigma `name*`
+/// pattern or `them` selects.
 pub fn rename(
     input: &FileInput<'_>,
     offset: usize,
     new_name: &str,
 ) -> Result<Vec<TextEdit>, String> {
     let Some((document, detection, index)) = selection_at(input, offset) else {
+        if let Some((name, identifiers)) = kql_name_at(input, offset) {
+            return rename_kql(&name, &identifiers, new_name);
+        }
         return Err(
-            "no Sigma selection here: rename a selection name or a name in a condition".to_owned(),
+            "no Sigma selection or KQL `let` name here: rename a selection, a name in a \
+             condition, or a name a KQL `let` binds"
+                .to_owned(),
         );
     };
     let selection = detection
@@ -304,6 +360,65 @@ pub fn rename(
     }
     edits.sort_by_key(|edit| edit.range.start);
     Ok(edits)
+}
+
+/// Builds the edits that rename every binding and use of the KQL `let` name `name`: the
+/// ranges [`references`] returns with the declaration included.
+fn rename_kql(
+    name: &str,
+    identifiers: &[KqlIdentifier],
+    new_name: &str,
+) -> Result<Vec<TextEdit>, String> {
+    if !is_bound(identifiers, name) {
+        return Err(format!(
+            "`{name}` is not bound by a `let` in this query, so it is a column, table or \
+             function name that RuleLens cannot rename"
+        ));
+    }
+    validate_kql_name(identifiers, name, new_name)?;
+    // FIXME: a function parameter or a column with the same name as the `let` is renamed
+    // too, because the name is matched without scopes.
+    let mut edits: Vec<TextEdit> = identifiers
+        .iter()
+        .filter(|(_, other, _)| other == name)
+        .map(|(range, _, _)| TextEdit {
+            range: *range,
+            new_text: new_name.to_owned(),
+        })
+        .collect();
+    edits.sort_by_key(|edit| edit.range.start());
+    Ok(edits)
+}
+
+/// Checks that `new_name` is a plain KQL identifier that is neither reserved nor used for
+/// anything else in the query, so the rename neither breaks the query nor merges two names.
+fn validate_kql_name(
+    identifiers: &[KqlIdentifier],
+    old_name: &str,
+    new_name: &str,
+) -> Result<(), String> {
+    let mut characters = new_name.chars();
+    let valid = characters
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && characters.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "invalid KQL name `{new_name}`: start with a letter or `_`, then use letters, \
+             digits and `_`"
+        ));
+    }
+    if is_kql_reserved(new_name) {
+        return Err(format!(
+            "invalid KQL name `{new_name}`: it is a KQL keyword or operator"
+        ));
+    }
+    if new_name != old_name && identifiers.iter().any(|(_, other, _)| other == new_name) {
+        return Err(format!(
+            "the query already uses the name `{new_name}`: pick a name it does not use"
+        ));
+    }
+    Ok(())
 }
 
 /// Words of the condition language a selection cannot be named.
@@ -643,6 +758,122 @@ SigninLogs\n| where TimeGenerated > ago(window) and UserPrincipalName in (admins
             references(input, offset, true)
         });
         assert!(column.is_empty());
+    }
+
+    /// Applies `edits` to `text`.
+    fn apply(text: &str, edits: &[TextEdit]) -> String {
+        let mut changed = text.to_owned();
+        for edit in edits.iter().rev() {
+            changed.replace_range(edit.range.as_range(), &edit.new_text);
+        }
+        changed
+    }
+
+    #[test]
+    fn kql_rename_changes_binding_and_uses() {
+        let edits = kql_at(KQL, Format::Kql, "admins", 2, |input, offset| {
+            rename(input, offset, "admin_list")
+        })
+        .expect("rename is valid");
+        let expected = KQL
+            .replace("let admins", "let admin_list")
+            .replace("in (admins)", "in (admin_list)");
+        assert_eq!(apply(KQL, &edits), expected);
+        // The edits are the references with the declaration, so both requests agree.
+        let uses = kql_at(KQL, Format::Kql, "admins", 2, |input, offset| {
+            references(input, offset, true)
+        });
+        let edited: Vec<TextRange> = edits.iter().map(|edit| edit.range).collect();
+        assert_eq!(edited, uses);
+    }
+
+    #[test]
+    fn kql_prepare_rename_only_on_lets() {
+        let on_use = kql_at(KQL, Format::Kql, "window", 1, prepare_rename);
+        assert_eq!(on_use.map(|range| &KQL[range.as_range()]), Some("window"));
+        assert_eq!(on_use.map(|range| range.start()), KQL.rfind("window"));
+        let column = kql_at(KQL, Format::Kql, "UserPrincipalName", 0, prepare_rename);
+        assert_eq!(column, None);
+    }
+
+    #[test]
+    fn kql_rename_rejects_bad_names() {
+        let rename_window = |new_name: &str| {
+            kql_at(KQL, Format::Kql, "window", 0, |input, offset| {
+                rename(input, offset, new_name)
+            })
+        };
+        let taken = rename_window("admins").unwrap_err();
+        assert!(taken.contains("already uses the name `admins`"), "{taken}");
+        let column = rename_window("SigninLogs").unwrap_err();
+        assert!(column.contains("already uses"), "{column}");
+        let keyword = rename_window("where").unwrap_err();
+        assert!(keyword.contains("keyword"), "{keyword}");
+        let digit = rename_window("1window").unwrap_err();
+        assert!(digit.contains("invalid KQL name"), "{digit}");
+        let spaced = rename_window("my window").unwrap_err();
+        assert!(spaced.contains("invalid KQL name"), "{spaced}");
+        let unbound = kql_at(KQL, Format::Kql, "UserPrincipalName", 0, |input, offset| {
+            rename(input, offset, "Upn")
+        })
+        .unwrap_err();
+        assert!(unbound.contains("not bound by a `let`"), "{unbound}");
+    }
+
+    #[test]
+    fn kql_names_skip_members_and_literals() {
+        let text = "let d = 1d;\nlet name = 'x';\nT\n| where TimeGenerated > ago(1d) and \
+Props.name == name and Id == 0x1d and P == @'C:\\' and d > 0\n";
+        let uses = kql_at(text, Format::Kql, "d =", 0, |input, offset| {
+            references(input, offset - 1, true)
+        });
+        assert_eq!(texts_in(text, &uses), vec!["d", "d"]);
+        assert_eq!(uses[1].start(), text.rfind("d > 0").unwrap_or_default());
+        let names = kql_at(text, Format::Kql, "name", 0, |input, offset| {
+            references(input, offset, true)
+        });
+        assert_eq!(names.len(), 2);
+        assert_eq!(names[1].start(), text.rfind("name").unwrap_or_default());
+    }
+
+    #[test]
+    fn sentinel_query_let_rename_maps_to_file() {
+        let text = "id: x\nquery: |\n  let threshold = 5;\n  T | where Count > threshold\n";
+        let edits = kql_at(
+            text,
+            Format::SentinelYaml,
+            "threshold",
+            1,
+            |input, offset| rename(input, offset, "limit_"),
+        )
+        .expect("rename is valid");
+        assert_eq!(
+            apply(text, &edits),
+            "id: x\nquery: |\n  let limit_ = 5;\n  T | where Count > limit_\n"
+        );
+    }
+
+    #[test]
+    fn spl_macro_calls_are_symbols() {
+        let text = "id: x\nsearch: '`sysmon` EventCode=1 | `security_content_ctime(firstTime)`'\n";
+        let parsed = ParsedFile {
+            format: Some(Format::SplunkYaml),
+            ..ParsedFile::default()
+        };
+        let input = FileInput {
+            path: "d.yml",
+            text,
+            parsed: &parsed,
+        };
+        let symbols = document_symbols(&input);
+        let names: Vec<&str> = symbols.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, vec!["sysmon", "security_content_ctime(firstTime)"]);
+        assert!(symbols.iter().all(|s| s.kind == SymbolKind::Macro));
+        assert_eq!(texts_in(text, &[symbols[0].range]), vec!["`sysmon`"]);
+        assert_eq!(
+            texts_in(text, &[symbols[1].name_range]),
+            vec!["security_content_ctime(firstTime)"]
+        );
     }
 
     #[test]

@@ -382,22 +382,31 @@ impl KqlQuery {
 }
 
 /// Finds the identifiers of a KQL query outside strings and comments, with `let` bindings
-/// marked: `(range, is_let_binding)`.
+/// marked: `(range, is_let_binding)`. Member names after `.` (`Properties.name`) and the unit
+/// letters of literals (`1h`, `0x1f`) are not identifiers that a `let` can bind, so they are
+/// left out.
 pub(crate) fn kql_identifiers(text: &str) -> Vec<(TextRange, bool)> {
     let mut scanner = Scanner { text, position: 0 };
     let mut found = Vec::new();
     let mut after_let = false;
+    let mut after_dot = false;
     while let Some(c) = scanner.peek() {
         let start = scanner.position;
         let rest = scanner.rest();
+        let next = rest[c.len_utf8()..].chars().next();
         if rest.starts_with("//") {
             scanner.take_while(|c| c != '\n');
         } else if c == '\'' || c == '"' {
             scanner.skip_string(c, true);
+        } else if matches!(c, '@' | 'h' | 'H') && matches!(next, Some('\'' | '"')) {
+            // `@'C:\dir\'` has no escapes; `h'secret'` is an obfuscated string.
+            scanner.position += 1;
+            scanner.skip_string(next.unwrap_or('\''), c != '@');
+        } else if c.is_ascii_digit() {
+            scanner.take_while(|c| c.is_ascii_alphanumeric() || c == '.');
         } else if c.is_alphabetic() || c == '_' {
             let word = scanner.take_while(|c| c.is_alphanumeric() || c == '_');
-            let is_keyword = KQL_KEYWORDS.contains(&word) || KQL_WORD_OPERATORS.contains(&word);
-            if !is_keyword || after_let {
+            if !after_dot && (!is_kql_reserved(word) || after_let) {
                 found.push((TextRange::new(start, scanner.position), after_let));
             }
             after_let = word == "let";
@@ -407,8 +416,14 @@ pub(crate) fn kql_identifiers(text: &str) -> Vec<(TextRange, bool)> {
                 after_let = false;
             }
         }
+        after_dot = c == '.';
     }
     found
+}
+
+/// Whether `word` is a KQL keyword or word operator, which cannot name a `let`.
+pub(crate) fn is_kql_reserved(word: &str) -> bool {
+    KQL_KEYWORDS.contains(&word) || KQL_WORD_OPERATORS.contains(&word)
 }
 
 fn is_identifier_char(c: char) -> bool {

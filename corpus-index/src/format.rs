@@ -22,7 +22,7 @@ use rulelens_syntax::{DataSourceKind, Format, Language, Vendor};
 use std::path::{Path, PathBuf};
 
 pub const MAGIC: [u8; 8] = *b"RLIDX\0\r\n";
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 pub const HEADER_LEN: usize = 32;
 
 /// Sections in file order.
@@ -44,7 +44,7 @@ pub const SECTION_COUNT: usize = 9;
 /// u32 words per record of each record section.
 pub const RULE_WORDS: usize = 14;
 pub const INDICATOR_WORDS: usize = 4;
-pub const TECHNIQUE_WORDS: usize = 3;
+pub const TECHNIQUE_WORDS: usize = 4;
 pub const SOURCE_WORDS: usize = 4;
 pub const FIELD_WORDS: usize = 9;
 pub const DUPLICATE_WORDS: usize = 3;

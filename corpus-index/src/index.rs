@@ -539,19 +539,7 @@ impl Index {
     /// check the indicator. Callers that look up many indicators under one technique fetch the technique's
     /// rules once and use this.
     pub fn reach_among(&self, indicator: IndicatorId, rules: &[RuleId]) -> u32 {
-        let postings = self.indicator_rules(indicator);
-        let count = if postings.len() < rules.len() {
-            postings
-                .iter()
-                .filter(|rule| rules.binary_search(&RuleId(*rule)).is_ok())
-                .count()
-        } else {
-            rules
-                .iter()
-                .filter(|rule| postings.contains_sorted(rule.0))
-                .count()
-        };
-        count as u32
+        count_among(self.indicator_rules(indicator), rules)
     }
 
     /// Lists every rule that checks the indicator, in id order.
@@ -601,6 +589,16 @@ impl Index {
         (0..names.len() / 2)
             .map(|pair| (self.string(names.get(pair * 2)), names.get(pair * 2 + 1)))
             .collect()
+    }
+
+    /// Counts the rules among `rules` (sorted, as [`Index::technique_rules`] returns them) that
+    /// test the field concept (or unmapped field name) anywhere in their logic.
+    pub fn field_rules_among(&self, concept: &str, rules: &[RuleId]) -> u32 {
+        let Some(field) = self.find_field(concept) else {
+            return 0;
+        };
+        let record = self.record(Section::Fields, FIELD_WORDS, field);
+        count_among(self.pool(record.get(3), record.get(4)), rules)
     }
 
     /// Statistics of one field concept (or unmapped field name); `limit` caps the value lists.
@@ -679,13 +677,30 @@ impl Index {
             if name != technique && !name.starts_with(&sub_prefix) {
                 break;
             }
-            rules.extend(self.pool(record.get(1), record.get(2)).iter());
+            rules.extend(self.pool(record.get(2), record.get(3)).iter());
         }
         rules
             .into_iter()
             .filter(|rule| include_deprecated || *rule < self.active_bounds[5])
             .map(RuleId)
             .collect()
+    }
+
+    /// Returns the ATT&CK name of a technique id (`Command and Scripting Interpreter:
+    /// PowerShell` for `T1059.001`), as the indexed rules most often give it. `None` when the
+    /// id is not in the index or no indexed rule names it.
+    pub fn technique_name(&self, technique: &str) -> Option<&str> {
+        let technique = technique.trim().to_uppercase();
+        let position = self.first_technique_at_or_after(&technique);
+        if position >= self.technique_count() {
+            return None;
+        }
+        let record = self.record(Section::Techniques, TECHNIQUE_WORDS, position);
+        if self.string(record.get(0)) != technique {
+            return None;
+        }
+        let name = self.string(record.get(1));
+        (!name.is_empty()).then_some(name)
     }
 
     fn first_technique_at_or_after(&self, technique: &str) -> usize {
@@ -860,6 +875,23 @@ impl Index {
 
 /// The first position in `0..count` where `is_before` is false; `is_before` must be true for a
 /// prefix of the positions and false after it.
+/// Counts the rules of a sorted posting list that are among `rules` (sorted), walking the
+/// shorter of the two and searching the longer.
+fn count_among(postings: Words<'_>, rules: &[RuleId]) -> u32 {
+    let count = if postings.len() < rules.len() {
+        postings
+            .iter()
+            .filter(|rule| rules.binary_search(&RuleId(*rule)).is_ok())
+            .count()
+    } else {
+        rules
+            .iter()
+            .filter(|rule| postings.contains_sorted(rule.0))
+            .count()
+    };
+    count as u32
+}
+
 fn partition(count: usize, is_before: impl Fn(usize) -> bool) -> usize {
     let (mut low, mut high) = (0usize, count);
     while low < high {

@@ -22,6 +22,14 @@ fn with_meta(mut rule: Rule, title: &str, techniques: &[&str], deprecated: bool)
     rule
 }
 
+fn with_names(mut rule: Rule, names: &[(&str, &str)]) -> Rule {
+    rule.metadata.technique_names = names
+        .iter()
+        .map(|(id, name)| ((*id).to_owned(), (*name).to_owned()))
+        .collect();
+    rule
+}
+
 fn private_range_filter(field: &str) -> Expr {
     not(Expr::Or(vec![
         predicate(field, Op::CidrMatch, "10.0.0.0/8"),
@@ -84,6 +92,16 @@ pub(crate) fn sample_rules() -> Vec<(String, Rule)> {
         &[],
         false,
     );
+    let vpn_sigma = with_names(vpn_sigma, &[("T1133", "External Remote Services")]);
+    let vpn_sentinel = with_names(
+        vpn_sentinel,
+        &[
+            ("T1133", "External Remote Services"),
+            ("t1078.004", "Valid Accounts: Cloud Accounts"),
+        ],
+    );
+    // Outvoted by the two rules above, so the index keeps their name.
+    let old_sigma = with_names(old_sigma, &[("T1133", "Remote Services (old name)")]);
     vec![
         ("sigma/vpn.yml".to_owned(), vpn_sigma),
         ("kusto/signin.yaml".to_owned(), vpn_sentinel),
@@ -208,6 +226,50 @@ fn technique_rules_include_subtechniques() {
 }
 
 #[test]
+fn technique_names_keep_most_common() {
+    let index = load(build(&sample_rules()));
+    assert_eq!(
+        index.technique_name("t1133"),
+        Some("External Remote Services")
+    );
+    assert_eq!(
+        index.technique_name("T1078.004"),
+        Some("Valid Accounts: Cloud Accounts")
+    );
+    // The parent is in no rule, and the prefix of an id is not the id.
+    assert_eq!(index.technique_name("T1078"), None);
+    assert_eq!(index.technique_name("T113"), None);
+    assert_eq!(index.technique_name("T9999"), None);
+}
+
+#[test]
+fn merged_index_keeps_technique_names() {
+    let index = load(build(&sample_rules()));
+    let mut builder = IndexBuilder::new(Taxonomy::builtin());
+    builder.add_index(&index);
+    let merged = load(builder.finish());
+    assert_eq!(
+        merged.technique_name("T1133"),
+        Some("External Remote Services")
+    );
+}
+
+#[test]
+fn field_rules_among_technique_rules() {
+    let index = load(build(&sample_rules()));
+    let technique_rules = index.technique_rules("T1133", false);
+    // Both active T1133 rules test a source address, under different vendor names.
+    assert_eq!(index.field_rules_among("source.ip", &technique_rules), 2);
+    let sentinel_only = index.technique_rules("T1078", false);
+    assert_eq!(index.field_rules_among("source.ip", &sentinel_only), 1);
+    assert_eq!(index.field_rules_among("source.ip", &[]), 0);
+    assert_eq!(
+        index.field_rules_among("no.such.field", &technique_rules),
+        0
+    );
+}
+
+#[test]
 fn peers_by_technique_or_source() {
     let index = load(build(&sample_rules()));
     let tagged = index.technique_rules("T1078.004", false);
@@ -298,7 +360,8 @@ fn other_version_is_rejected() {
     let mut bytes = build(&sample_rules());
     bytes[8..12].copy_from_slice(&(FORMAT_VERSION + 1).to_le_bytes());
     let message = load_error(bytes);
-    assert!(message.contains("format version 2"), "{message}");
+    let found = format!("format version {}", FORMAT_VERSION + 1);
+    assert!(message.contains(&found), "{message}");
     assert!(message.contains("rebuild it"), "{message}");
 }
 

@@ -74,6 +74,8 @@ impl ReportOptions {
 #[derive(Clone, Debug, Serialize)]
 pub struct TechniqueReport {
     pub technique: String,
+    /// The technique's ATT&CK name as the indexed rules give it, when one does.
+    pub name: Option<String>,
     pub include_deprecated: bool,
     /// Where the index came from.
     pub index: String,
@@ -192,6 +194,7 @@ pub fn technique_report(
         top_indicators: indicator_rows(index, &checked, options),
         exclusions: exclusion_rows(index, &excluded, options),
         rules: rule_rows(index, &rules),
+        name: index.technique_name(&technique).map(str::to_owned),
         technique,
     }
 }
@@ -380,6 +383,9 @@ fn render_markdown(report: &TechniqueReport) -> String {
         "# {}: detection rules in the corpus\n",
         report.technique
     );
+    if let Some(name) = &report.name {
+        let _ = writeln!(out, "ATT&CK name: {}.\n", md_cell(name));
+    }
     let _ = writeln!(
         out,
         "{} rules from `{}`. {}\n",
@@ -515,6 +521,9 @@ fn render_html(report: &TechniqueReport) -> String {
         escape_html(&title),
         escape_html(&title)
     );
+    if let Some(name) = &report.name {
+        let _ = writeln!(out, "<p>ATT&amp;CK name: {}.</p>", escape_html(name));
+    }
     let _ = writeln!(
         out,
         "<p class=\"note\">{} rules from {}. {}</p>",

@@ -62,6 +62,7 @@ fn json_has_vendor_counts() {
     let json = render(&sample_report(false), ReportFormat::Json);
     let value: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
     assert_eq!(value["rules_per_vendor"]["sentinel"], 1);
+    assert_eq!(value["name"], "External Remote Services");
     assert_eq!(value["rules"][0]["vendor"], "sigma");
 }
 
@@ -71,11 +72,19 @@ fn markdown_and_html_show_counts() {
     let markdown = render(&report, ReportFormat::Markdown);
     assert!(markdown.contains("| Sentinel | 1 |"), "{markdown}");
     assert!(
+        markdown.contains("\n\nATT&CK name: External Remote Services.\n\n"),
+        "{markdown}"
+    );
+    assert!(
         markdown.contains("| source.ip | cidr_match | 10.0.0.0/8 | 2 |"),
         "{markdown}"
     );
     let html = render(&report, ReportFormat::Html);
     assert!(html.contains("<tr data-vendor=\"sentinel\"><td>Sentinel</td><td class=\"num\">1</td>"));
+    assert!(
+        html.contains("<p>ATT&amp;CK name: External Remote Services.</p>"),
+        "{html}"
+    );
     assert!(
         !html.contains("http://") && !html.contains("https://"),
         "page must not fetch"

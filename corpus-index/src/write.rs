@@ -16,7 +16,8 @@
 //!   The pool lists the rules that check it, then the rules that exclude it. Sorted by
 //!   (concept, operator, value) string ids; the concept is not stored, because the field
 //!   records give each concept's run of indicators.
-//! - technique: id string, rules (pool start, count). Sorted by id.
+//! - technique: id string, name string (empty when no rule names it), rules (pool start,
+//!   count). Sorted by id.
 //! - data source: kind code, value, rules (pool start, count). Sorted.
 //! - field: concept, first indicator, end indicator, rules (pool start, count), written names
 //!   (pool start, pair count of name and rule count), operators (pool start, pair count of
@@ -53,6 +54,8 @@ struct PendingRule {
     language: u32,
     deprecated: bool,
     techniques: Vec<String>,
+    /// (technique id, name) pairs the rule gives, for the technique records.
+    technique_names: Vec<(String, String)>,
     sources: Vec<(u32, String)>,
     /// Each indicator once, with the flags of all its occurrences.
     indicators: BTreeMap<IndicatorKey, u32>,
@@ -150,6 +153,13 @@ impl<'t> IndexBuilder<'t> {
             .collect();
         techniques.sort();
         techniques.dedup();
+        let mut technique_names: Vec<(String, String)> = metadata
+            .technique_names
+            .iter()
+            .map(|(id, name)| (id.to_uppercase(), name.clone()))
+            .collect();
+        technique_names.sort();
+        technique_names.dedup();
         let mut sources: Vec<(u32, String)> = rule
             .data_sources
             .iter()
@@ -167,6 +177,7 @@ impl<'t> IndexBuilder<'t> {
             language: code_of(&LANGUAGES, rule.language),
             deprecated: metadata.deprecated,
             techniques,
+            technique_names,
             sources,
             indicators: merged,
             names,
@@ -185,9 +196,10 @@ impl<'t> IndexBuilder<'t> {
                 b.document,
             ))
         });
-        let strings = StringTable::new(&self);
+        let technique_names = technique_names(&self.rules);
+        let strings = StringTable::new(&self, &technique_names);
         let mut pool = Pool::default();
-        let sections = Sections::build(&self, &strings, &mut pool);
+        let sections = Sections::build(&self, &strings, &technique_names, &mut pool);
         serialize(&strings, &pool, &sections)
     }
 }
@@ -196,6 +208,17 @@ impl<'t> IndexBuilder<'t> {
 fn pending_from_index(index: &Index, rule: RuleId) -> Option<PendingRule> {
     let info = index.rule(rule)?;
     let format = info.format?;
+    let techniques: Vec<String> = index
+        .rule_techniques(rule)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    // The index keeps one name per technique rather than each rule's own, so every merged
+    // rule carries the stored names of its techniques.
+    let technique_names = techniques
+        .iter()
+        .filter_map(|id| Some((id.clone(), index.technique_name(id)?.to_owned())))
+        .collect();
     let mut indicators = BTreeMap::new();
     for entry in index.rule_indicators(rule) {
         let (concept, op, value) = index.indicator_key(entry.indicator)?;
@@ -220,11 +243,8 @@ fn pending_from_index(index: &Index, rule: RuleId) -> Option<PendingRule> {
         vendor: vendor_code(format.vendor()),
         language: info.language.map_or(u32::MAX, |l| code_of(&LANGUAGES, l)),
         deprecated: info.deprecated,
-        techniques: index
-            .rule_techniques(rule)
-            .into_iter()
-            .map(str::to_owned)
-            .collect(),
+        techniques,
+        technique_names,
         sources: index
             .rule_data_sources(rule)
             .into_iter()
@@ -243,7 +263,7 @@ struct StringTable {
 }
 
 impl StringTable {
-    fn new(builder: &IndexBuilder<'_>) -> StringTable {
+    fn new(builder: &IndexBuilder<'_>, technique_names: &BTreeMap<&str, &str>) -> StringTable {
         let mut set: BTreeSet<&str> = BTreeSet::new();
         set.insert("");
         for input in &builder.inputs {
@@ -268,6 +288,7 @@ impl StringTable {
             set.insert(concept);
             set.insert(name);
         }
+        set.extend(technique_names.values());
         StringTable {
             strings: set.into_iter().map(str::to_owned).collect(),
         }
@@ -340,7 +361,12 @@ struct FieldAggregate {
 }
 
 impl Sections {
-    fn build(builder: &IndexBuilder<'_>, strings: &StringTable, pool: &mut Pool) -> Sections {
+    fn build(
+        builder: &IndexBuilder<'_>,
+        strings: &StringTable,
+        technique_names: &BTreeMap<&str, &str>,
+        pool: &mut Pool,
+    ) -> Sections {
         // Indicators first: every rule record points at indicator numbers.
         let mut postings: BTreeMap<IndicatorIds, Postings> = BTreeMap::new();
         for (rule_id, rule) in builder.rules.iter().enumerate() {
@@ -399,6 +425,7 @@ impl Sections {
             for technique in &technique_ids {
                 techniques.entry(*technique).or_default().push(rule_id);
             }
+
             let mut source_words = Vec::new();
             for (kind, value) in &rule.sources {
                 let value = strings.id(value);
@@ -455,7 +482,18 @@ impl Sections {
         Sections {
             rules: rule_words,
             indicators,
-            techniques: posting_records(techniques.into_iter().map(|(k, v)| (vec![k], v)), pool),
+            techniques: posting_records(
+                techniques.into_iter().map(|(id, rules)| {
+                    // The empty string, id 0, stands for a technique no rule names.
+                    let name = strings
+                        .strings
+                        .get(id as usize)
+                        .and_then(|text| technique_names.get(text.as_str()))
+                        .map_or(0, |name| strings.id(name));
+                    (vec![id, name], rules)
+                }),
+                pool,
+            ),
             sources: posting_records(
                 sources
                     .into_iter()
@@ -480,6 +518,26 @@ fn posting_records(
         words.extend_from_slice(&[start, count]);
     }
     words
+}
+
+/// Picks one name per technique id: the name most rules give it, the first in string order
+/// on a tie. Rules disagree when a technique was renamed between ATT&CK versions.
+fn technique_names(rules: &[PendingRule]) -> BTreeMap<&str, &str> {
+    let mut votes: BTreeMap<&str, BTreeMap<&str, u32>> = BTreeMap::new();
+    for rule in rules {
+        for (id, name) in &rule.technique_names {
+            *votes.entry(id).or_default().entry(name).or_default() += 1;
+        }
+    }
+    votes
+        .into_iter()
+        .filter_map(|(id, names)| {
+            let best = names
+                .into_iter()
+                .max_by(|a, b| a.1.cmp(&b.1).then_with(|| b.0.cmp(a.0)))?;
+            Some((id, best.0))
+        })
+        .collect()
 }
 
 fn field_records(fields: BTreeMap<u32, FieldAggregate>, pool: &mut Pool) -> Vec<u32> {

@@ -220,6 +220,11 @@ pub struct Metadata {
     pub level: Option<Spanned<String>>,
     /// ATT&CK technique ids, upper-cased, sub-techniques kept (`T1059.001`).
     pub techniques: Vec<Spanned<String>>,
+    /// ATT&CK names the rule gives its techniques, as (upper-cased id, name). Only Elastic
+    /// rules name them (`[[rule.threat.technique]]`); a sub-technique's name is prefixed with
+    /// its parent's, as ATT&CK displays it (`Command and Scripting Interpreter: PowerShell`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub technique_names: Vec<(String, String)>,
     /// Tags as written (Sigma `tags`, Panther `Tags`), for lints on their form.
     pub tags: Vec<Spanned<String>>,
 }

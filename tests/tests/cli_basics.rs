@@ -1,5 +1,6 @@
 //! The `check`, `inspect` and `explain` commands on small files the tests write: exit codes,
-//! output formats, and files that are not readable rule text.
+//! output formats, and files that are not readable rule text. Also `report` on the embedded
+//! index.
 
 use rulelens_e2e::{run, scratch};
 use std::fs;
@@ -161,5 +162,24 @@ fn inspect_rejects_non_rule_file() {
         result.stderr.contains("notes.yml: not a rule"),
         "{}",
         result.stderr
+    );
+}
+
+#[test]
+fn report_names_technique() {
+    let json = run(&["report", "T1059.001", "--format", "json", "--limit", "1"]);
+    assert_eq!(json.code, Some(0), "{}", json.stderr);
+    assert_eq!(
+        json.json()["name"],
+        "Command and Scripting Interpreter: PowerShell"
+    );
+    let markdown = run(&["report", "t1021"]);
+    assert_eq!(markdown.code, Some(0), "{}", markdown.stderr);
+    assert!(
+        markdown.stdout.starts_with(
+            "# T1021: detection rules in the corpus\n\nATT&CK name: Remote Services.\n"
+        ),
+        "{}",
+        markdown.stdout
     );
 }

@@ -1,5 +1,6 @@
 //! `rulelens server` over stdio on KQL and SPL from the corpus: open, diagnostics, operator
-//! hover, completion, and typing a half-typed pipeline stage.
+//! hover, completion, `let` navigation and rename, the macro outline, and typing a
+//! half-typed pipeline stage.
 
 use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
 use rulelens_e2e::{corpus, rulelens_binary};
@@ -148,6 +149,233 @@ fn kql_query_hover_complete_and_type() {
         json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 6 } }),
     );
     assert_eq!(labels(&completion), vec!["summarize"]);
+
+    let status = client.shutdown(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}");
+}
+
+/// Returns the zero-based line and column of byte `offset` in ASCII `text`.
+fn position_at(text: &str, offset: usize) -> Value {
+    let line = text[..offset].matches('\n').count();
+    let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    json!({ "line": line, "character": column })
+}
+
+/// Applies LSP text edits to ASCII `text`, last edit first.
+fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let offset_of = |position: &Value| {
+        let line = position["line"].as_u64().unwrap_or_default() as usize;
+        let column = position["character"].as_u64().unwrap_or_default() as usize;
+        let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        line_start + column
+    };
+    let mut ranges: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|edit| {
+            (
+                offset_of(&edit["range"]["start"]),
+                offset_of(&edit["range"]["end"]),
+                edit["newText"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    ranges.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+    let mut changed = text.to_owned();
+    for (start, end, new_text) in ranges {
+        changed.replace_range(start..end, new_text);
+    }
+    changed
+}
+
+#[test]
+fn kql_let_rename_matches_references() {
+    let path = corpus().join(KQL_RULE);
+    let text = std::fs::read_to_string(&path).expect("read the corpus query");
+    let uri = file_uri(&path);
+    let mut client = start();
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "kql", "version": 1, "text": text } }),
+    );
+    client.diagnostics(&uri, 1);
+    let use_site = text
+        .rfind("MaliciousMD5")
+        .expect("the query uses MaliciousMD5");
+    let at_use =
+        json!({ "textDocument": { "uri": uri }, "position": position_at(&text, use_site + 3) });
+
+    let prepared = client.request_ok("textDocument/prepareRename", at_use.clone());
+    assert_eq!(
+        prepared["start"],
+        position_at(&text, use_site),
+        "{prepared}"
+    );
+    assert_eq!(
+        prepared["end"],
+        position_at(&text, use_site + "MaliciousMD5".len()),
+        "{prepared}"
+    );
+    // A column has no `let`, so there is nothing to rename.
+    let column = client.request(
+        "textDocument/prepareRename",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(&text, "MD5 has_any") }),
+    );
+    assert_eq!(column["result"], Value::Null, "{column}");
+
+    let mut references = at_use.clone();
+    references["context"] = json!({ "includeDeclaration": true });
+    let found = client.request_ok("textDocument/references", references);
+    let found_ranges: Vec<Value> = found
+        .as_array()
+        .map(|items| items.iter().map(|item| item["range"].clone()).collect())
+        .unwrap_or_default();
+    assert_eq!(found_ranges.len(), 2, "{found}");
+
+    let mut rename = at_use.clone();
+    rename["newName"] = json!("MaliciousHashes");
+    let renamed = client.request_ok("textDocument/rename", rename);
+    let edits = renamed["changes"][&uri]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let edit_ranges: Vec<Value> = edits.iter().map(|edit| edit["range"].clone()).collect();
+    assert_eq!(edit_ranges, found_ranges, "{renamed}");
+    let changed = apply_edits(&text, &edits);
+    assert!(
+        changed.contains("let MaliciousHashes = materialize ("),
+        "{changed}"
+    );
+    assert!(changed.contains("has_any (MaliciousHashes)"), "{changed}");
+    assert!(!changed.contains("MaliciousMD5"), "{changed}");
+
+    // Renaming to a column the query reads is rejected with the reason.
+    let mut clash = at_use;
+    clash["newName"] = json!("MD5");
+    let refused = client.request("textDocument/rename", clash);
+    let message = refused["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("already uses the name `MD5`"), "{refused}");
+
+    let status = client.shutdown(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn kql_where_completes_fields_and_values() {
+    let text = "DeviceFileEvents\n| where ";
+    let uri = "file:///scratch/fields.kql";
+    let mut client = start();
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "kql", "version": 1, "text": text } }),
+    );
+    client.diagnostics(uri, 1);
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": position_at(text, text.len()) }),
+    );
+    let found = labels(&completion);
+    let top: Vec<&str> = found.iter().take(10).map(String::as_str).collect();
+    assert!(top.contains(&"FileName"), "{top:?}");
+    let details_count_rules = completion.as_array().is_some_and(|items| {
+        items.iter().all(|item| {
+            item["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.ends_with(" corpus rules"))
+        })
+    });
+    assert!(details_count_rules, "{completion}");
+
+    // Event ids have few common values, so they complete after `==`.
+    let events = "SecurityEvent\n| where EventID == ";
+    let events_uri = "file:///scratch/events.kql";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": events_uri, "languageId": "kql", "version": 1,
+                                  "text": events } }),
+    );
+    client.diagnostics(events_uri, 1);
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": events_uri },
+                "position": position_at(events, events.len()) }),
+    );
+    let values = labels(&completion);
+    assert!(values.contains(&"4688".to_owned()), "{values:?}");
+    assert!(
+        values
+            .iter()
+            .all(|value| value.chars().all(|c| c.is_ascii_digit())),
+        "{values:?}"
+    );
+
+    let status = client.shutdown(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}");
+}
+
+#[test]
+fn splunk_macro_outline_and_technique_ids() {
+    let path = corpus().join(SPLUNK_RULE);
+    let text = std::fs::read_to_string(&path).expect("read the corpus rule");
+    let uri = file_uri(&path);
+    let mut client = start();
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "yaml", "version": 1, "text": text } }),
+    );
+    client.diagnostics(&uri, 1);
+
+    let symbols = client.request_ok(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let names: Vec<&str> = symbols
+        .as_array()
+        .map(|items| items.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        names,
+        vec![
+            "drop_dm_object_name(\"Web\")",
+            "security_content_ctime(firstTime)",
+            "security_content_ctime(lastTime)",
+            "papercut_ng_remote_web_access_attempt_filter"
+        ]
+    );
+    assert_eq!(
+        symbols[1]["selectionRange"]["start"],
+        position_of(&text, "security_content_ctime(firstTime)"),
+        "{symbols}"
+    );
+
+    // Technique ids under `mitre_attack_id` have a hover and complete with the names the
+    // index keeps.
+    let item = text.find("  - T1190").expect("the rule lists T1190") + "  - T11".len();
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_at(&text, item) }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.starts_with("**T1190** Exploit Public-Facing Application\n\n**"),
+        "{markdown}"
+    );
+    let completion = client.request_ok(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": position_at(&text, item) }),
+    );
+    let items = completion.as_array().cloned().unwrap_or_default();
+    let t1190 = items.iter().find(|entry| entry["label"] == "T1190");
+    assert_eq!(
+        t1190.map(|entry| entry["detail"].clone()),
+        Some(json!("Exploit Public-Facing Application")),
+        "{completion}"
+    );
+    assert!(
+        labels(&completion)
+            .iter()
+            .all(|label| label.starts_with("T11")),
+        "{completion}"
+    );
 
     let status = client.shutdown(DEFAULT_TIMEOUT);
     assert!(status.success(), "exit status {status}");

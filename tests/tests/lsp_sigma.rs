@@ -187,6 +187,70 @@ fn hover_reads_figures_from_index() {
     );
 }
 
+#[test]
+fn hover_names_technique_and_counts_under_it() {
+    // The embedded index: its Elastic rules name the techniques.
+    let (mut client, uri, text) = open_rule(false, false);
+    client.diagnostics(&uri, 1);
+
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(&text, "t1021") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.starts_with("**T1021** Remote Services\n\n**"),
+        "{markdown}"
+    );
+    assert!(markdown.contains(" corpus rules (sigma "), "{markdown}");
+
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(&text, "DestinationPort") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    let figures = markdown.lines().nth(2).unwrap_or_default();
+    let number_after = |marker: &str| -> u32 {
+        figures
+            .split(marker)
+            .next()
+            .and_then(|before| before.rsplit("**").next())
+            .and_then(|number| number.parse().ok())
+            .unwrap_or_default()
+    };
+    let total = number_after("** corpus rules");
+    let under = number_after("** under this rule's techniques");
+    assert!(under > 0, "{markdown}");
+    assert!(under < total, "{markdown}");
+
+    // A revoked id names the technique that replaced it.
+    let revoked = "title: Old tag\ntags:\n  - attack.t1086\nlogsource:\n  product: windows\n\
+detection:\n  selection:\n    Image|endswith: '\\powershell.exe'\n  condition: selection\n";
+    let revoked_uri = "file:///scratch/revoked.yml";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": revoked_uri, "languageId": "yaml", "version": 1,
+                                  "text": revoked } }),
+    );
+    client.diagnostics(revoked_uri, 1);
+    let hover = client.request_ok(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": revoked_uri },
+                "position": position_of(revoked, "t1086") }),
+    );
+    let markdown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(
+        markdown.ends_with(
+            "Revoked or deprecated in ATT&CK: use **T1059.001** Command and Scripting \
+             Interpreter: PowerShell.\n"
+        ),
+        "{markdown}"
+    );
+
+    let status = client.shutdown(DEFAULT_TIMEOUT);
+    assert!(status.success(), "exit status {status}");
+}
+
 /// Builds an index of the corpus's Sigma network-connection rules in a scratch folder.
 fn network_connection_index(name: &str) -> std::path::PathBuf {
     let scratch = rulelens_e2e::scratch(name);

@@ -19,6 +19,8 @@ mod sigma;
 mod spl_syntax;
 mod syntax_errors;
 
+pub(crate) use sigma::deprecated_attack_technique::redirects as attack_technique_redirects;
+
 /// The documentation and defaults of one lint.
 #[derive(Debug)]
 pub struct LintInfo {

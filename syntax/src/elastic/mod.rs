@@ -217,7 +217,7 @@ impl Reader<'_> {
             level
         });
         rule.metadata.tags = self.strings(rule_table, "tags");
-        rule.metadata.techniques = self.techniques(rule_table);
+        (rule.metadata.techniques, rule.metadata.technique_names) = self.techniques(rule_table);
         rule.data_sources = self
             .strings(rule_table, "index")
             .into_iter()
@@ -273,14 +273,28 @@ impl Reader<'_> {
         }
     }
 
-    /// Technique and subtechnique ids of every `[[rule.threat]]` entry.
-    fn techniques(&mut self, rule_table: &DeTable<'_>) -> Vec<Spanned<String>> {
+    /// Technique and subtechnique ids of every `[[rule.threat]]` entry, and the names the
+    /// rule gives them as (id, name) pairs.
+    fn techniques(
+        &mut self,
+        rule_table: &DeTable<'_>,
+    ) -> (Vec<Spanned<String>>, Vec<(String, String)>) {
         let mut found = Vec::new();
+        let mut names = Vec::new();
         let Some(threats) = rule_table
             .get("threat")
             .and_then(|t| t.get_ref().as_array())
         else {
-            return found;
+            return (found, names);
+        };
+        // A name is optional metadata, so a name of the wrong type is skipped without a
+        // diagnostic; the id is what the rule is checked on.
+        let name_of = |table: &DeTable<'_>| {
+            table
+                .get("name")
+                .and_then(|name| name.get_ref().as_str())
+                .map(|name| name.trim().to_owned())
+                .filter(|name| !name.is_empty())
         };
         for threat in threats.iter().filter_map(|t| t.get_ref().as_table()) {
             let techniques = threat.get("technique").and_then(|t| t.get_ref().as_array());
@@ -288,8 +302,13 @@ impl Reader<'_> {
                 let Some(technique) = technique.get_ref().as_table() else {
                     continue;
                 };
+                let parent_name = name_of(technique);
                 if let Some(id) = self.string(technique, "id") {
-                    found.push(upper(id));
+                    let id = upper(id);
+                    if let Some(name) = &parent_name {
+                        names.push((id.value.clone(), name.clone()));
+                    }
+                    found.push(id);
                 }
                 let subtechniques = technique
                     .get("subtechnique")
@@ -298,13 +317,22 @@ impl Reader<'_> {
                     let Some(subtechnique) = subtechnique.get_ref().as_table() else {
                         continue;
                     };
-                    if let Some(id) = self.string(subtechnique, "id") {
-                        found.push(upper(id));
+                    let Some(id) = self.string(subtechnique, "id") else {
+                        continue;
+                    };
+                    let id = upper(id);
+                    if let Some(name) = name_of(subtechnique) {
+                        let full = match &parent_name {
+                            Some(parent) => format!("{parent}: {name}"),
+                            None => name,
+                        };
+                        names.push((id.value.clone(), full));
                     }
+                    found.push(id);
                 }
             }
         }
-        found
+        (found, names)
     }
 
     fn read_query(
@@ -391,4 +419,55 @@ impl Reader<'_> {
 fn upper(mut id: Spanned<String>) -> Spanned<String> {
     id.value = id.value.trim().to_uppercase();
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Format;
+
+    const RULE: &str = r#"[metadata]
+maturity = "production"
+
+[rule]
+name = "Encoded PowerShell"
+language = "kuery"
+type = "query"
+query = 'process.name : "powershell.exe"'
+
+[[rule.threat]]
+framework = "MITRE ATT&CK"
+[[rule.threat.technique]]
+id = "t1059"
+name = "Command and Scripting Interpreter"
+[[rule.threat.technique.subtechnique]]
+id = "T1059.001"
+name = "PowerShell"
+[[rule.threat.technique]]
+id = "T1027"
+name = 3
+"#;
+
+    #[test]
+    fn technique_names_read_with_ids() {
+        let parsed = crate::parse(Format::ElasticToml, RULE);
+        let metadata = &parsed.documents[0].rule.metadata;
+        let ids: Vec<&str> = metadata
+            .techniques
+            .iter()
+            .map(|technique| technique.value.as_str())
+            .collect();
+        assert_eq!(ids, vec!["T1059", "T1059.001", "T1027"]);
+        let names: Vec<(&str, &str)> = metadata
+            .technique_names
+            .iter()
+            .map(|(id, name)| (id.as_str(), name.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("T1059", "Command and Scripting Interpreter"),
+                ("T1059.001", "Command and Scripting Interpreter: PowerShell"),
+            ]
+        );
+    }
 }

@@ -25,8 +25,8 @@ ids; a retired id puts the rule under a technique no current matrix shows.\n\n\
 
 const REDIRECTS_JSON: &str = include_str!("../../../data/attack-technique-redirects.json");
 
-/// The replacement of each revoked or deprecated technique id.
-fn redirects() -> &'static HashMap<String, String> {
+/// The replacement of each revoked or deprecated technique id. Technique hover reads it too.
+pub(crate) fn redirects() -> &'static HashMap<String, String> {
     static REDIRECTS: OnceLock<HashMap<String, String>> = OnceLock::new();
     REDIRECTS.get_or_init(|| {
         let parsed: serde_json::Value =
