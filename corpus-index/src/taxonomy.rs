@@ -7,7 +7,8 @@
 //! one, an `ext:` id where it has none). A *system* is the naming scheme a rule uses, which
 //! follows from its vendor. A *context* is a log source selector that changes what a name
 //! means: a Sigma category, service or product, a CIM dataset, a Sentinel or Defender table,
-//! or a Panther log type.
+//! a Panther log type, or an Elastic index pattern. A context that ends in `*` (other than `*`
+//! alone) is a prefix: `logs-azure*` applies to every selector that starts with `logs-azure`.
 //!
 //! The data lives in `data/taxonomy.tsv`, owned and reviewed by the project; its header
 //! explains the columns and the lookup order.
@@ -172,9 +173,15 @@ pub struct Taxonomy {
     concept_ids: HashMap<String, ConceptId>,
     aliases: Vec<Vec<Alias>>,
     mappings: HashMap<MappingKey, ConceptId>,
+    /// Rows whose context is a prefix, by system and lower-cased field name: each lower-cased
+    /// prefix (without its `*`) with its concept.
+    prefix_mappings: HashMap<(FieldSystem, String), Vec<(String, ConceptId)>>,
     /// Lower-cased names listed for exactly one concept across all systems; `None` marks a name
     /// listed for several.
     global: HashMap<String, Option<ConceptId>>,
+    /// Lower-cased concept ids, so that a name equal to a concept id resolves to that concept
+    /// even when another row also lists the name.
+    concept_ids_lower: HashMap<String, ConceptId>,
 }
 
 /// A line of the taxonomy file that could not be read.
@@ -202,7 +209,9 @@ impl Taxonomy {
             concept_ids: HashMap::new(),
             aliases: Vec::new(),
             mappings: HashMap::new(),
+            prefix_mappings: HashMap::new(),
             global: HashMap::new(),
+            concept_ids_lower: HashMap::new(),
         }
     }
 
@@ -239,7 +248,17 @@ impl Taxonomy {
             return Err("empty concept or context column".to_owned());
         }
         let id = self.intern_concept(concept);
+        let prefix = context
+            .strip_suffix('*')
+            .filter(|prefix| !prefix.is_empty())
+            .map(str::to_lowercase);
         for field in fields.split('|').filter(|field| !field.is_empty()) {
+            if let Some(prefix) = &prefix {
+                self.prefix_mappings
+                    .entry((system, field.to_lowercase()))
+                    .or_default()
+                    .push((prefix.clone(), id));
+            }
             let key = (system, context.to_lowercase(), field.to_lowercase());
             if let Some(existing) = self.mappings.insert(key, id) {
                 if existing != id {
@@ -269,6 +288,7 @@ impl Taxonomy {
         self.concepts.push(concept.to_owned());
         self.aliases.push(Vec::new());
         self.concept_ids.insert(concept.to_owned(), id);
+        self.concept_ids_lower.insert(concept.to_lowercase(), id);
         // A concept id is also a name for itself, so ECS names written in any rule resolve.
         self.note_global(concept, id);
         id
@@ -284,14 +304,27 @@ impl Taxonomy {
     /// Maps `field` as written in `context` to its concept, or `None` when the taxonomy does
     /// not know the name (the caller then keeps the written name).
     ///
-    /// Lookup order: the context's selectors in order, then the system's `*` rows, then any
-    /// name listed for exactly one concept in any system, or equal to a concept id.
+    /// Lookup order: each of the context's selectors in turn, first as a row naming that
+    /// selector and then as the longest prefix row that matches it. After the selectors come
+    /// the system's `*` rows, then a name listed for exactly one concept in any system, and
+    /// last a name equal to a concept id.
     pub fn concept(&self, field: &str, context: &FieldContext<'_>) -> Option<ConceptId> {
         let field_key = field.to_lowercase();
+        let prefix_rows = self
+            .prefix_mappings
+            .get(&(context.system, field_key.clone()));
         let mut key = (context.system, String::new(), field_key);
         for selector in &context.selectors {
             key.1 = selector.to_lowercase();
             if let Some(id) = self.mappings.get(&key) {
+                return Some(*id);
+            }
+            let longest_prefix = prefix_rows
+                .into_iter()
+                .flatten()
+                .filter(|(prefix, _)| key.1.starts_with(prefix.as_str()))
+                .max_by_key(|(prefix, _)| prefix.len());
+            if let Some((_, id)) = longest_prefix {
                 return Some(*id);
             }
         }
@@ -299,7 +332,11 @@ impl Taxonomy {
         if let Some(id) = self.mappings.get(&key) {
             return Some(*id);
         }
-        self.global.get(&key.2).copied().flatten()
+        self.global
+            .get(&key.2)
+            .copied()
+            .flatten()
+            .or_else(|| self.concept_ids_lower.get(&key.2).copied())
     }
 
     /// The concept id of `field` in `context`, or the field name as written when unmapped.
@@ -446,6 +483,36 @@ mod tests {
         assert_eq!(
             concept_of(Vendor::Sigma, &[], "source.ip"),
             Some("source.ip".to_owned())
+        );
+    }
+
+    #[test]
+    fn prefix_context_matches_index_patterns() {
+        let text = "user.id\tecs\t*\tuser.id\next:cloud.user.id\tecs\tlogs-azure*\tuser.id\n\
+                    ext:entra.user.id\tecs\tlogs-azure.signinlogs*\tuser.id\n";
+        let taxonomy = Taxonomy::parse(text).unwrap_or_else(|_| Taxonomy::empty());
+        let name_in = |pattern: &str| {
+            let sources = [source(DataSourceKind::IndexPattern, pattern)];
+            let context = FieldContext::from_sources(Vendor::Elastic, &sources);
+            taxonomy
+                .concept("user.id", &context)
+                .map(|id| taxonomy.concept_name(id).to_owned())
+        };
+        assert_eq!(
+            name_in("logs-azure.activitylogs-*").as_deref(),
+            Some("ext:cloud.user.id")
+        );
+        assert_eq!(
+            name_in("logs-azure.signinlogs-*").as_deref(),
+            Some("ext:entra.user.id")
+        );
+        assert_eq!(name_in("logs-windows.*").as_deref(), Some("user.id"));
+        // Another system that lists no `user.id` still resolves the concept id.
+        let sigma = FieldContext::bare(FieldSystem::Sigma);
+        let sigma_concept = taxonomy.concept("user.id", &sigma);
+        assert_eq!(
+            sigma_concept.map(|id| taxonomy.concept_name(id)),
+            Some("user.id")
         );
     }
 

@@ -5,6 +5,10 @@
 //! extension and then by content ([`rulelens_syntax::detect_format`]), so a YAML file that is
 //! not a rule is skipped silently. A file that cannot be read becomes a diagnostic on that
 //! file and the other files are still checked.
+//!
+//! Panther Python files are never walked: the Panther front end reads each one through the
+//! YAML whose `Filename:` names it. A `.py` file named on the command line is replaced by
+//! that YAML ([`panther_yaml_for`]).
 
 use rayon::prelude::*;
 use rulelens_syntax::{source, Diagnostic, LineIndex, ParsedFile, TextRange};
@@ -40,13 +44,76 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<PathError>) {
                 message: format!("cannot read {}: {error}", path.display()),
             }),
             Ok(meta) if meta.is_dir() => walk_folder(path, &mut candidates),
-            Ok(_) => candidates.push(Candidate::File {
-                path: path.clone(),
-                explicit: true,
-            }),
+            Ok(_) => {
+                let path = match panther_yaml_for(path) {
+                    Some(yaml) => {
+                        eprintln!(
+                            "{}: checking {}, the Panther rule whose `Filename:` names it",
+                            path.display(),
+                            yaml.display()
+                        );
+                        yaml
+                    }
+                    None => path.clone(),
+                };
+                let seen = candidates
+                    .iter()
+                    .any(|c| matches!(c, Candidate::File { path: p, .. } if *p == path));
+                if !seen {
+                    candidates.push(Candidate::File {
+                        path,
+                        explicit: true,
+                    });
+                }
+            }
         }
     }
     (candidates, errors)
+}
+
+/// The largest YAML file [`panther_yaml_for`] opens while looking for a `Filename:`.
+const MAX_PANTHER_YAML_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Returns the Panther YAML in the same folder whose `Filename:` names the Python file
+/// `python`, or `None` when `python` is not a `.py` file or no YAML there names it. When
+/// several do, the first in file-name order is returned.
+pub fn panther_yaml_for(python: &Path) -> Option<PathBuf> {
+    let is_python = python
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("py"));
+    if !is_python {
+        return None;
+    }
+    let name = python.file_name()?.to_str()?;
+    let folder = match python.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut yaml_files: Vec<PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let path = entry.path();
+            let is_yaml = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("yml") || e.eq_ignore_ascii_case("yaml"));
+            // Only regular files are opened: a FIFO would block the read.
+            let is_small_file = entry
+                .metadata()
+                .is_ok_and(|m| m.is_file() && m.len() <= MAX_PANTHER_YAML_BYTES);
+            (is_yaml && is_small_file).then_some(path)
+        })
+        .collect();
+    yaml_files.sort();
+    yaml_files.into_iter().find(|yaml| {
+        let Ok(text) = std::fs::read_to_string(yaml) else {
+            return false;
+        };
+        // The substring test skips the YAML parse for files that cannot name the Python file.
+        text.contains(name)
+            && rulelens_syntax::panther::python_file_name(&text).as_deref() == Some(name)
+    })
 }
 
 fn walk_folder(root: &Path, candidates: &mut Vec<Candidate>) {
@@ -309,6 +376,29 @@ mod tests {
             "{}",
             loaded.load_errors[0].message
         );
+    }
+
+    #[test]
+    fn python_file_resolves_to_its_yaml() {
+        let dir = std::env::temp_dir().join(format!("rulelens-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("create folder");
+        std::fs::write(
+            dir.join("a.yml"),
+            "AnalysisType: rule\nFilename: other.py\n",
+        )
+        .expect("write");
+        std::fs::write(dir.join("b.yml"), "AnalysisType: rule\nFilename: rule.py\n")
+            .expect("write");
+        std::fs::write(dir.join("rule.py"), "def rule(event):\n    return True\n").expect("write");
+        std::fs::write(dir.join("lone.py"), "def rule(event):\n    return True\n").expect("write");
+
+        assert_eq!(
+            panther_yaml_for(&dir.join("rule.py")),
+            Some(dir.join("b.yml"))
+        );
+        assert_eq!(panther_yaml_for(&dir.join("lone.py")), None);
+        assert_eq!(panther_yaml_for(&dir.join("b.yml")), None);
+        std::fs::remove_dir_all(&dir).expect("remove folder");
     }
 
     #[test]

@@ -139,13 +139,15 @@ pub fn parse(format: Format, text: &str) -> ParsedFile {
 /// Detects the format and parses; `None` when the file holds no rule.
 ///
 /// Splunk files get the macro definitions of the nearest `macros/` folder above `path`, so
-/// that macro calls expand; each folder is read once per process. Other formats read nothing
-/// but `text`.
+/// that macro calls expand; each folder is read once per process. A Panther file gets the
+/// Python file its `Filename:` names from the same folder ([`panther::parse_beside`]). Other
+/// formats read nothing but `text`.
 pub fn parse_path(path: &Path, text: &str) -> Option<ParsedFile> {
     let format = detect_format(path, text)?;
     let mut parsed = match format {
         Format::SplunkYaml => spl::parse_yaml_with_macros(text, &macros_near(path)),
         Format::Spl => spl::parse_with_macros(text, &macros_near(path)),
+        Format::PantherYaml => panther::parse_beside(path, text),
         _ => parse(format, text),
     };
     parsed.format = Some(format);

@@ -216,6 +216,20 @@ logic.\n\n## Example\n\n```yaml\nCondition: Equal\n```\n\n## Fix\n\nUse the cond
 name, here `Equals`.\n",
 };
 
+pub const PANTHER_UNREADABLE_PYTHON: LintInfo = LintInfo {
+    id: rulelens_syntax::panther::UNREADABLE_PYTHON,
+    default_severity: Severity::Warning,
+    summary: "the Python file a Panther rule names exists but cannot be read",
+    docs: "## What it flags\n\nThe `Filename:` of a Panther rule when the Python file it names \
+sits beside the YAML but cannot be read: missing permissions, bytes that are not UTF-8, or a \
+file over 1 MiB. RuleLens reads the file's `rule(event)` function, never runs it.\n\n## Why it \
+matters\n\nThe rule's logic stays unknown, so no other check sees its conditions. A missing \
+file is not flagged, because published rule packs often ship the YAML alone.\n\n## Example\n\n\
+```yaml\nAnalysisType: rule\nFilename: brute_force.py\n```\n\nwith `brute_force.py` saved as \
+UTF-16.\n\n## Fix\n\nSave the Python file as UTF-8 and make it readable, or correct \
+`Filename:`.\n",
+};
+
 pub const PANTHER_SQL_UNTERMINATED_STRING: LintInfo = LintInfo {
     id: sql::LINT_IDS.unterminated_string,
     default_severity: Severity::Error,

@@ -309,6 +309,10 @@ pub static LINTS: &[Lint] = &[
         check: Check::Parser,
     },
     Lint {
+        info: &elastic_panther_syntax::PANTHER_UNREADABLE_PYTHON,
+        check: Check::Parser,
+    },
+    Lint {
         info: &elastic_panther_syntax::PANTHER_SQL_UNTERMINATED_STRING,
         check: Check::Parser,
     },

@@ -212,8 +212,7 @@ fn lint_files(checked: &[Checked]) -> Vec<Finding> {
                         "syntax/unknown-format",
                         Severity::Warning,
                         TextRange::empty(0),
-                        "not a rule of a known format: RuleLens reads Sigma, Sentinel, Splunk \
-                         and Panther YAML, Elastic TOML, KQL and SPL files",
+                        unknown_format_message(&file.path),
                     ));
                 }
                 None => {}
@@ -251,6 +250,20 @@ fn lint_files(checked: &[Checked]) -> Vec<Finding> {
         (&a.path, a.start.line, a.start.column).cmp(&(&b.path, b.start.line, b.start.column))
     });
     findings
+}
+
+/// Chooses the `syntax/unknown-format` message for a file named on the command line.
+fn unknown_format_message(path: &std::path::Path) -> &'static str {
+    let is_python = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("py"));
+    if is_python {
+        "a Python file is read only through the Panther YAML whose `Filename:` names it, and \
+         no YAML in this folder names it: add `Filename:` to the rule's YAML and check that"
+    } else {
+        "not a rule of a known format: RuleLens reads Sigma, Sentinel, Splunk and Panther \
+         YAML, Elastic TOML, KQL and SPL files"
+    }
 }
 
 /// Applies the safe fixes of `findings` and prints what changed to standard error. Returns

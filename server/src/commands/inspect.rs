@@ -21,15 +21,27 @@ pub struct InspectArgs {
 
 /// Prints the inspection; fails when the file cannot be read or holds no rule.
 pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
-    let loaded = files::load(args.file.clone());
+    // A Panther Python file is inspected through the YAML that names it.
+    let path = files::panther_yaml_for(&args.file).unwrap_or_else(|| args.file.clone());
+    let loaded = files::load(path.clone());
     if let Some(error) = loaded.load_errors.first() {
-        bail!("{}: {}", args.file.display(), error.message);
+        bail!("{}: {}", path.display(), error.message);
+    }
+    let is_python = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("py"));
+    if loaded.parsed.is_none() && is_python {
+        bail!(
+            "{}: a Python file is read only through the Panther YAML whose `Filename:` names \
+             it, and no YAML in this folder names it; inspect that YAML instead",
+            path.display()
+        );
     }
     let Some(parsed) = &loaded.parsed else {
         bail!(
             "{}: not a rule of a known format (Sigma, Sentinel, Splunk or Panther YAML, \
              Elastic TOML, KQL or SPL)",
-            args.file.display()
+            path.display()
         );
     };
     let taxonomy = Taxonomy::builtin();
@@ -56,7 +68,7 @@ pub fn run(args: &InspectArgs) -> anyhow::Result<()> {
                 writeln!(
                     out,
                     "{}:{}:{}: {}[{}] {}",
-                    args.file.display(),
+                    path.display(),
                     at.line + 1,
                     at.col + 1,
                     diagnostic.severity.name(),

@@ -242,9 +242,16 @@ impl<'i> Reader<'i> {
         let delimiter = if basic { "\"\"\"" } else { "'''" };
         let body_start = start + 3;
         let body = self.text.get(body_start..)?;
+        let quote_char = if basic { '"' } else { '\'' };
         let mut search = 0;
         let close = loop {
-            let found = search + body.get(search..)?.find(delimiter)?;
+            // Search for one quote character, which runs on `memchr`, because a substring
+            // search for the three-quote delimiter was a visible cost on long descriptions.
+            let found = search + body.get(search..)?.find(quote_char)?;
+            if !body.get(found..)?.starts_with(delimiter) {
+                search = found + 1;
+                continue;
+            }
             if basic && is_escaped(body.as_bytes(), found) {
                 search = found + 1;
                 continue;

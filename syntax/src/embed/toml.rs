@@ -47,8 +47,8 @@ struct Decoder<'a> {
     embedded: EmbeddedText,
 }
 
-impl Decoder<'_> {
-    fn rest(&self) -> &str {
+impl<'a> Decoder<'a> {
+    fn rest(&self) -> &'a str {
         self.file_text.get(self.position..).unwrap_or_default()
     }
 
@@ -76,6 +76,7 @@ impl Decoder<'_> {
     /// quote characters before its closing delimiter, which belong to the text.
     fn decode(&mut self, delimiter: &str, basic: bool, multi_line: bool) -> Option<()> {
         let quote = delimiter.chars().next()?;
+        let quote_byte = *delimiter.as_bytes().first()?;
         loop {
             let rest = self.rest();
             if rest.starts_with(delimiter) {
@@ -90,6 +91,21 @@ impl Decoder<'_> {
                     self.position += 1;
                 }
                 return Some(());
+            }
+            // Copy the run of plain characters up to the next quote, backslash or line break
+            // in one step, because a push per character was about a tenth of the instructions
+            // of parsing the Elastic corpus (measured with callgrind).
+            let plain = rest
+                .bytes()
+                .position(|b| {
+                    b == quote_byte || b == b'\\' || (!multi_line && (b == b'\n' || b == b'\r'))
+                })
+                .unwrap_or(rest.len());
+            if plain > 0 {
+                // Every stop byte is ASCII, so `plain` is a character boundary.
+                self.embedded.push_copied(rest.get(..plain)?, self.position);
+                self.position += plain;
+                continue;
             }
             let c = rest.chars().next()?;
             if !multi_line && (c == '\n' || c == '\r') {

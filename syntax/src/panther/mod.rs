@@ -13,7 +13,8 @@
 //! - `Query:`, `SnowflakeQuery:` or `AthenaQuery:`, lowered by [`sql`]; a query holding
 //!   Jinja template tags (`{{ }}`, `{% %}`) is opaque, because it is SQL only once expanded;
 //! - `Filename:` naming a Python file: [`parse_with_python`] reads its `rule(event)` function
-//!   when the caller has its text; [`parse`] alone leaves that logic opaque.
+//!   when the caller has its text, and [`parse_beside`] reads the file from the YAML's folder;
+//!   [`parse`] alone leaves that logic opaque. The Python code is read, never run.
 //!
 //! The YAML is loaded by [`yaml::load`], which also reads files `saphyr` rejects.
 
@@ -23,13 +24,17 @@ pub mod sql;
 pub mod test_fields;
 pub mod yaml;
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::embed::yaml_scalar;
 use crate::ir::{
     DataSource, DataSourceKind, Expr, Format, Language, Opaque, Rule, Spanned, TextRange,
 };
 use crate::{Document, ParsedFile, Tree};
+use std::path::Path;
 use yaml::{YamlNode, YamlValue};
+
+/// The lint id of a Python file that `Filename:` names and that exists but cannot be read.
+pub const UNREADABLE_PYTHON: &str = "syntax/unreadable-python-file";
 
 /// The analysis types that describe a detection.
 const DETECTION_TYPES: &[&str] = &[
@@ -54,8 +59,8 @@ pub struct PantherDocument {
     pub enabled: Option<Spanned<bool>>,
     /// `Filename:`, the Python file with the rule's logic.
     pub python_file: Option<Spanned<String>>,
-    /// Whether the logic was read from the Python file; its ranges are then offsets into
-    /// that file rather than the YAML.
+    /// Whether the logic was read from the Python file. Every range of that logic then
+    /// points at the `Filename:` value, because diagnostics are reported on the YAML file.
     pub logic_from_python: bool,
     /// `ScheduledQueries:` of a scheduled rule.
     pub scheduled_queries: Vec<Spanned<String>>,
@@ -82,6 +87,71 @@ pub fn python_file_name(text: &str) -> Option<String> {
 
 /// Parses one Panther analysis file; `python` is the text of the file `Filename:` names.
 pub fn parse_with_python(text: &str, python: Option<&str>) -> ParsedFile {
+    parse_loading_python(text, &mut |_| python.map(|p| Ok(p.to_owned())))
+}
+
+/// Parses one Panther analysis file read from `yaml_path`, with the Python file its
+/// `Filename:` names when that file sits in the same folder.
+///
+/// Only a plain file name ending in `.py` is read. A name with a folder part, a missing file
+/// or something other than a regular file leaves the logic opaque without a diagnostic,
+/// because published Panther packs often ship the YAML alone. A file that exists but cannot
+/// be used (unreadable, not UTF-8, over [`MAX_PYTHON_BYTES`]) gets a warning on `Filename:`.
+pub fn parse_beside(yaml_path: &Path, text: &str) -> ParsedFile {
+    let folder = yaml_path.parent().unwrap_or_else(|| Path::new(""));
+    parse_loading_python(text, &mut |name| read_python_file(folder, name))
+}
+
+/// The largest Python file [`parse_beside`] reads. Panther rule files are a few kilobytes;
+/// the limit keeps a mistaken `Filename:` from loading a large file into memory.
+pub const MAX_PYTHON_BYTES: u64 = 1024 * 1024;
+
+/// Reads the Python file `name` from `folder`. Returns `None` when there is nothing to read
+/// and `Some(Err(message))` when the file exists but cannot be used.
+fn read_python_file(folder: &Path, name: &str) -> Option<Result<String, String>> {
+    if !is_plain_python_name(name) {
+        return None;
+    }
+    let path = folder.join(name);
+    // A FIFO or a device named `x.py` would block or never end, so only regular files are
+    // opened. `metadata` follows symbolic links, so a link to a regular file is read.
+    let metadata = std::fs::metadata(&path).ok()?;
+    if !metadata.is_file() {
+        return None;
+    }
+    if metadata.len() > MAX_PYTHON_BYTES {
+        return Some(Err(format!(
+            "python file {name} is {} bytes, over the {MAX_PYTHON_BYTES}-byte limit; \
+             its rule function is not read",
+            metadata.len()
+        )));
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(error) => return Some(Err(format!("cannot read python file {name}: {error}"))),
+    };
+    Some(String::from_utf8(bytes).map_err(|error| {
+        format!(
+            "python file {name} is not valid UTF-8 (at byte {}); its rule function is not read",
+            error.utf8_error().valid_up_to()
+        )
+    }))
+}
+
+/// Checks that `name` is a bare `*.py` file name, with no folder part that could lead
+/// outside the YAML's folder.
+fn is_plain_python_name(name: &str) -> bool {
+    name.len() > ".py".len()
+        && name.ends_with(".py")
+        && !name.contains(['/', '\\'])
+        && Path::new(name).file_name() == Some(std::ffi::OsStr::new(name))
+}
+
+/// A source of Python text: called with the `Filename:` value, returns the file's text,
+/// nothing, or a message saying why the file could not be used.
+type PythonLoader<'a> = dyn FnMut(&str) -> Option<Result<String, String>> + 'a;
+
+fn parse_loading_python(text: &str, load_python: &mut PythonLoader<'_>) -> ParsedFile {
     // The sample events of `Tests:` are most of a file's bytes; only their field names are
     // needed, and a dedicated reader gets them faster than the YAML parser.
     let tests = tests_block(text);
@@ -107,7 +177,7 @@ pub fn parse_with_python(text: &str, python: Option<&str>) -> ParsedFile {
         diagnostics: Vec::new(),
         observed_fields,
     };
-    if let Some(document) = reader.read(&root, python) {
+    if let Some(document) = reader.read(&root, load_python) {
         parsed.documents.push(document);
     }
     diagnostics.append(&mut reader.diagnostics);
@@ -164,7 +234,7 @@ impl Reader<'_> {
         ));
     }
 
-    fn read(&mut self, root: &YamlNode, python: Option<&str>) -> Option<Document> {
+    fn read(&mut self, root: &YamlNode, load_python: &mut PythonLoader<'_>) -> Option<Document> {
         let analysis_type = self.string(root, "AnalysisType")?;
         if !DETECTION_TYPES.contains(&analysis_type.value.as_str()) {
             return None;
@@ -210,7 +280,7 @@ impl Reader<'_> {
             }
         }
 
-        self.read_logic(root, python, &mut rule, &mut tree);
+        self.read_logic(root, load_python, &mut rule, &mut tree);
         Some(Document {
             rule,
             tree: Tree::Panther(Box::new(tree)),
@@ -220,7 +290,7 @@ impl Reader<'_> {
     fn read_logic(
         &mut self,
         root: &YamlNode,
-        python: Option<&str>,
+        load_python: &mut PythonLoader<'_>,
         rule: &mut Rule,
         tree: &mut PantherDocument,
     ) {
@@ -270,7 +340,23 @@ impl Reader<'_> {
         }
         if let Some(file) = &tree.python_file {
             rule.language = Language::Python;
-            let from_python = python.and_then(python::lower_rule_function);
+            let python = match load_python(&file.value) {
+                Some(Ok(python)) => Some(python),
+                Some(Err(message)) => {
+                    self.diagnostics.push(Diagnostic::new(
+                        UNREADABLE_PYTHON,
+                        Severity::Warning,
+                        file.range,
+                        message,
+                    ));
+                    None
+                }
+                None => None,
+            };
+            let mut from_python = python.as_deref().and_then(python::lower_rule_function);
+            if let Some(logic) = &mut from_python {
+                point_ranges_at(logic, file.range);
+            }
             tree.logic_from_python = from_python.is_some();
             rule.logic = Some(from_python.unwrap_or_else(|| {
                 Expr::Opaque(Opaque {
@@ -312,6 +398,29 @@ impl Reader<'_> {
             }
         }
         found
+    }
+}
+
+/// Sets every range in `logic` to `range`. Ranges of logic read from a Python file are
+/// offsets into that file, which mean nothing in the YAML the findings are reported on.
+fn point_ranges_at(logic: &mut Expr, range: TextRange) {
+    match logic {
+        Expr::And(items) | Expr::Or(items) => {
+            for item in items {
+                point_ranges_at(item, range);
+            }
+        }
+        Expr::Not(inner) => point_ranges_at(inner, range),
+        Expr::Predicate(predicate) => {
+            predicate.range = range;
+            if let Some(field) = &mut predicate.field {
+                field.range = range;
+            }
+            if let Some(value) = &mut predicate.value {
+                value.range = range;
+            }
+        }
+        Expr::Opaque(opaque) => opaque.range = range,
     }
 }
 

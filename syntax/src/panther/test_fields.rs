@@ -11,6 +11,8 @@
 //! scalar or null value. List items add no path part, and empty mappings and lists add no
 //! name, as in [`super::observed_fields`].
 
+use std::borrow::Cow;
+
 /// The keys of a test that hold its sample event.
 const EVENT_KEYS: &[&str] = &["Log", "Resource"];
 
@@ -302,7 +304,7 @@ struct FlowScanner<'t, 'f> {
     path: String,
 }
 
-impl FlowScanner<'_, '_> {
+impl<'t> FlowScanner<'t, '_> {
     fn peek(&self) -> Option<u8> {
         self.text.as_bytes().get(self.position).copied()
     }
@@ -394,12 +396,12 @@ impl FlowScanner<'_, '_> {
                 _ => {
                     let rest = self.text.get(self.position..)?;
                     let length = rest.find([':', ',', '}', '\n'])?;
-                    let key = rest.get(..length)?.trim().to_owned();
+                    let key = rest.get(..length)?.trim();
                     self.position += length;
                     if key.is_empty() {
                         return None;
                     }
-                    key
+                    Cow::Borrowed(key)
                 }
             };
             self.skip_blank();
@@ -449,9 +451,19 @@ impl FlowScanner<'_, '_> {
 
     /// Reads a quoted string and returns its value; escapes other than `\"`, `\\` and `''`
     /// are left to the full parser.
-    fn string(&mut self) -> Option<String> {
+    fn string(&mut self) -> Option<Cow<'t, str>> {
         let quote = self.peek()?;
         let body = self.text.get(self.position + 1..)?;
+        // Most strings hold no escape: borrow those instead of copying them character by
+        // character, because sample-event strings are most of a Panther file's bytes.
+        let stop = body
+            .bytes()
+            .position(|b| b == quote || b == b'\n' || (quote == b'"' && b == b'\\'))?;
+        let doubled_quote = quote == b'\'' && body.as_bytes().get(stop + 1) == Some(&b'\'');
+        if body.as_bytes().get(stop) == Some(&quote) && !doubled_quote {
+            self.position += 1 + stop + 1;
+            return body.get(..stop).map(Cow::Borrowed);
+        }
         let mut value = String::new();
         let mut chars = body.char_indices();
         while let Some((index, c)) = chars.next() {
@@ -473,7 +485,7 @@ impl FlowScanner<'_, '_> {
                     continue;
                 }
                 self.position += 1 + index + 1;
-                return Some(value);
+                return Some(Cow::Owned(value));
             }
             value.push(c);
         }
