@@ -53,7 +53,7 @@ pub struct RelatedFinding {
     pub message: String,
 }
 
-/// The text of `range` in `text`, cut at a character boundary after [`SNIPPET_MAX_BYTES`].
+/// Returns the text of `range` in `text`, cut at a character boundary after [`SNIPPET_MAX_BYTES`].
 fn snippet(text: &str, range: std::ops::Range<usize>) -> String {
     let Some(flagged) = text.get(range) else {
         return String::new();

@@ -52,7 +52,7 @@ fn encode_path(path: &str) -> String {
     out
 }
 
-/// The artifact location of a path: a URI relative to [`SOURCE_ROOT`] with forward slashes
+/// Builds the artifact location of a path: a URI relative to [`SOURCE_ROOT`] with forward slashes
 /// for a relative path, or a `file://` URI for an absolute one.
 fn artifact_location(path: &str) -> Value {
     let path = path.replace('\\', "/");
@@ -63,7 +63,7 @@ fn artifact_location(path: &str) -> Value {
     json!({ "uri": encode_path(relative), "uriBaseId": SOURCE_ROOT })
 }
 
-/// The `file://` URI of the working folder, with a trailing slash as SARIF requires of a base.
+/// Returns the `file://` URI of the working folder, with a trailing slash as SARIF requires of a base.
 fn source_root_uri() -> Option<String> {
     let cwd = std::env::current_dir().ok()?;
     let cwd = cwd.to_str()?.replace('\\', "/");
@@ -90,9 +90,9 @@ fn fnv1a(parts: &[&str]) -> u64 {
     hash
 }
 
-/// Fingerprints for the findings, in order: a hash of the lint id, the path and the flagged
-/// text with its whitespace collapsed, then `:N` counting equal hashes within the run, as
-/// GitHub's own `primaryLocationLineHash` does.
+/// Computes the fingerprints of the findings, in order: a hash of the lint id, the path and the flagged
+/// text with its whitespace collapsed, then `:N` counting equal hashes within the run so that
+/// two equal findings in one file keep distinct fingerprints.
 fn fingerprints(findings: &[Finding]) -> Vec<String> {
     let mut seen: HashMap<u64, u32> = HashMap::new();
     findings
@@ -111,7 +111,7 @@ fn fingerprints(findings: &[Finding]) -> Vec<String> {
         .collect()
 }
 
-/// The region of a finding. SARIF requires the end after the start, so an end column before
+/// Builds the region of a finding. SARIF requires the end after the start, so an end column before
 /// the start column on the same line becomes the start column (an empty region).
 fn region(finding: &Finding) -> Value {
     let end_line = finding.end.line.max(finding.start.line);

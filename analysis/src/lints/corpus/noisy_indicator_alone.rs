@@ -190,7 +190,7 @@ fn co_occurrence(index: &Index, indicators: &[IndicatorId]) -> u32 {
     common.map_or(0, |rules| u32::try_from(rules.len()).unwrap_or(u32::MAX))
 }
 
-/// Whether every negation nested inside the rule's positive logic (`a or (b and not c)`)
+/// Checks whether every negation nested inside the rule's positive logic (`a or (b and not c)`)
 /// excludes specific values or something unmodelled, rather than only testing that a field
 /// exists. Returns `false` when there is no such negation.
 ///
@@ -218,7 +218,7 @@ fn collect_negations<'r>(expr: &'r Expr, out: &mut Vec<&'r Expr>) {
     }
 }
 
-/// Whether a negated expression holds a value test or an unmodelled part.
+/// Checks whether a negated expression contains a value test or an unmodelled part.
 fn excludes_specific(expr: &Expr) -> bool {
     match expr {
         Expr::And(items) | Expr::Or(items) => items.iter().any(excludes_specific),
