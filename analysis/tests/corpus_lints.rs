@@ -85,6 +85,38 @@ fn kql_and_spl_request_method_alone_warn() {
     assert!(findings(Format::Spl, spl_specific, NOISY).is_empty());
 }
 
+/// A Sigma process rule whose second branch is `mshta.exe` started from a folder, with
+/// `negation` written after it in the condition.
+fn sigma_mshta_rule(negation: &str) -> String {
+    format!(
+        "title: Mshta Outside System Folders\nid: 0e5a4c39-7c1b-4a55-9b4e-2f0a8d6d4444\n\
+         status: test\nlogsource:\n    category: process_creation\n    product: windows\n\
+         detection:\n    selection_parent:\n        ParentImage|endswith: '\\winword.exe'\n        \
+         CommandLine|contains: 'http://'\n    selection_img:\n        \
+         Image|endswith: '\\mshta.exe'\n    filter_location:\n        \
+         Image|startswith: 'C:\\Windows\\System32\\'\n    filter_field:\n        \
+         CommandLine: null\n    condition: selection_parent or (selection_img{negation})\n\
+         level: medium\n"
+    )
+}
+
+#[test]
+fn nested_exclusion_narrows_noisy_branch() {
+    let alone = sigma_mshta_rule("");
+    let found = findings(Format::Sigma, &alone, NOISY);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(&alone[found[0].range.as_range()], "'\\mshta.exe'");
+
+    let narrowed = sigma_mshta_rule(" and not filter_location");
+    let found = findings(Format::Sigma, &narrowed, NOISY);
+    assert!(found.is_empty(), "{found:?}");
+
+    // Excluding only events where a field is missing says nothing about the process.
+    let existence_only = sigma_mshta_rule(" and not filter_field");
+    let found = findings(Format::Sigma, &existence_only, NOISY);
+    assert_eq!(found.len(), 1, "{found:?}");
+}
+
 const REMOTE_LOGON: &str = "title: External Remote Service Logon\n\
 id: 0e5a4c39-7c1b-4a55-9b4e-2f0a8d6d3333\nstatus: test\ntags:\n    - attack.initial-access\n    \
 - attack.t1133\nlogsource:\n    product: windows\n    service: security\ndetection:\n    \

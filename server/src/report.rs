@@ -37,13 +37,32 @@ pub struct Finding {
     /// Fixes as byte-offset edits; `--fix` applies the safe ones.
     #[serde(skip)]
     pub fixes: Vec<Fix>,
+    /// The flagged text, at most [`SNIPPET_MAX_BYTES`] bytes of it, which keeps a SARIF
+    /// fingerprint stable when lines above the finding move.
+    #[serde(skip)]
+    pub snippet: String,
 }
+
+/// How much of the flagged text a finding keeps for its fingerprint.
+pub const SNIPPET_MAX_BYTES: usize = 200;
 
 /// A secondary location of a finding.
 #[derive(Debug, Clone, Serialize)]
 pub struct RelatedFinding {
     pub path: String,
     pub message: String,
+}
+
+/// Returns the text of `range` in `text`, cut at a character boundary after [`SNIPPET_MAX_BYTES`].
+fn snippet(text: &str, range: std::ops::Range<usize>) -> String {
+    let Some(flagged) = text.get(range) else {
+        return String::new();
+    };
+    let mut end = flagged.len().min(SNIPPET_MAX_BYTES);
+    while !flagged.is_char_boundary(end) {
+        end -= 1;
+    }
+    flagged[..end].to_owned()
 }
 
 impl Finding {
@@ -68,6 +87,7 @@ impl Finding {
                 })
                 .collect(),
             path,
+            snippet: snippet(&file.text, diagnostic.range.as_range()),
             fixes: diagnostic.fixes,
             lint: diagnostic.lint,
             severity: diagnostic.severity,

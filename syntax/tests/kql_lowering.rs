@@ -258,6 +258,20 @@ AlertsFor("10.1.2.3")
 }
 
 #[test]
+fn parser_filter_on_unknown_list_is_opaque() {
+    check(
+        r#"let extensions = toscalar(_GetWatchlist('Risky') | summarize make_set(Extension));
+_Im_WebSession(url_has_any=extensions, eventresult='Success', starttime=ago(1h), pack=true)"#,
+        expect![[r#"
+            tables: _Im_WebSession
+            and
+              opaque parser filter on a value not known here @2:28
+              eventresult eq "success" (as eventresult) @2:52
+        "#]],
+    );
+}
+
+#[test]
 fn unmodelled_comparisons_are_opaque() {
     check(
         r#"let known = T | distinct Account;

@@ -66,11 +66,19 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
     let technique_rules = technique_peers(corpus.index, &techniques);
 
     let excluded = excluded_concepts(rule, &concepts);
+    let negation_narrows = nested_negations_are_specific(logic);
     let mut flagged: HashSet<rulelens_syntax::TextRange> = HashSet::new();
     let mut reported_keys: HashSet<(String, Op, String)> = HashSet::new();
     let mut widest = HashMap::new();
     for branch in &branches {
-        let Some(noisy) = noisy_leaves(branch, &concepts, corpus.index, threshold, &mut widest)
+        let Some(noisy) = noisy_leaves(
+            branch,
+            &concepts,
+            corpus.index,
+            threshold,
+            negation_narrows,
+            &mut widest,
+        )
         else {
             continue;
         };
@@ -105,17 +113,22 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
 
 /// The noisy predicates of a branch with their concept and indicator, or `None` when the
 /// branch has something specific, something unknown, or no positive predicate at all.
+/// `negation_narrows` makes a negated group inside the branch count as something specific.
 fn noisy_leaves<'r>(
     branch: &[Leaf<'r>],
     concepts: &HashMap<*const Predicate, &'r str>,
     index: &Index,
     threshold: u32,
+    negation_narrows: bool,
     widest: &mut HashMap<*const Predicate, (Option<IndicatorId>, u32)>,
 ) -> Option<Vec<(&'r Predicate, &'r str, Option<IndicatorId>)>> {
     let mut noisy = Vec::new();
     for leaf in branch {
         match leaf {
             Leaf::Opaque => return None,
+            // `Image|endswith: '\mshta.exe'` and not a system folder is a path anomaly, the
+            // same as a top-level exclusion of specific values.
+            Leaf::Negated if negation_narrows => return None,
             Leaf::Negated => {}
             Leaf::Positive(predicate) => {
                 if predicate.context != PredicateContext::Source {
@@ -186,6 +199,44 @@ fn co_occurrence(index: &Index, indicators: &[IndicatorId]) -> u32 {
         });
     }
     common.map_or(0, |rules| u32::try_from(rules.len()).unwrap_or(u32::MAX))
+}
+
+/// Checks whether every negation nested inside the rule's positive logic (`a or (b and not c)`)
+/// excludes specific values or something unmodelled, rather than only testing that a field
+/// exists. Returns `false` when there is no such negation.
+///
+/// FIXME: a branch leaf does not say which negation it came from, so one existence-only
+/// negation anywhere in the positive logic makes every nested negation count as not narrowing.
+fn nested_negations_are_specific(logic: &Expr) -> bool {
+    let mut negations = Vec::new();
+    for conjunct in logic.top_level_conjuncts() {
+        if !matches!(conjunct, Expr::Not(_)) {
+            collect_negations(conjunct, &mut negations);
+        }
+    }
+    !negations.is_empty() && negations.iter().all(|inner| excludes_specific(inner))
+}
+
+fn collect_negations<'r>(expr: &'r Expr, out: &mut Vec<&'r Expr>) {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => {
+            for item in items {
+                collect_negations(item, out);
+            }
+        }
+        Expr::Not(inner) => out.push(inner),
+        Expr::Predicate(_) | Expr::Opaque(_) => {}
+    }
+}
+
+/// Checks whether a negated expression contains a value test or an unmodelled part.
+fn excludes_specific(expr: &Expr) -> bool {
+    match expr {
+        Expr::And(items) | Expr::Or(items) => items.iter().any(excludes_specific),
+        Expr::Not(inner) => excludes_specific(inner),
+        Expr::Predicate(predicate) => !predicate.op.is_existence(),
+        Expr::Opaque(_) => true,
+    }
 }
 
 /// The concepts the rule excludes specific values on at its top level.
@@ -345,8 +396,12 @@ fn compute_pairings(
 }
 
 /// The name a concept has in the rule's own vendor, or the concept id when the taxonomy lists
-/// none for that vendor.
+/// none for that vendor. A field-less keyword search, indexed under an empty concept, is named
+/// `keyword` as in the finding's own description.
 fn vendor_name(taxonomy: &Taxonomy, concept: &str, system: FieldSystem) -> String {
+    if concept.is_empty() {
+        return "keyword".to_owned();
+    }
     let Some(id) = taxonomy.concept_by_name(concept) else {
         return concept.to_owned();
     };

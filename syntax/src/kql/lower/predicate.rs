@@ -540,10 +540,15 @@ impl<'q> Lowerer<'q> {
 
     /// A filtering parameter of an ASIM parser function, such as
     /// `_Im_Dns(domain_has_any = list)`. The field is the parameter name without its
-    /// operator suffix, as written; the time-window parameters are skipped.
+    /// operator suffix, as written; the time-window parameters and the `disabled` and `pack`
+    /// switches are skipped. A value that cannot be resolved to literals (a list read from a
+    /// watchlist, say) is opaque, because the parser still filters on it.
     pub(super) fn parser_filter(&self, name: &Name, value: &'q Expression) -> Option<Expr> {
         let parameter = name.text.as_str();
-        if parameter.ends_with("time") || parameter.starts_with("time") {
+        if parameter.ends_with("time")
+            || parameter.starts_with("time")
+            || matches!(parameter, "disabled" | "pack")
+        {
             return None;
         }
         let (stem, op, shape) = if let Some(stem) = parameter.strip_suffix("_has_any_prefix") {
@@ -555,8 +560,15 @@ impl<'q> Lowerer<'q> {
         } else {
             (parameter, Op::Eq, Shape::AnyOf)
         };
-        let Resolved::Values(values) = self.resolve(value, 0) else {
-            return None;
+        let values = match self.resolve(value, 0) {
+            Resolved::Values(values) => values,
+            Resolved::Time => return None,
+            Resolved::Tabular | Resolved::Unknown => {
+                return Some(opaque_expr(
+                    value.range,
+                    "parser filter on a value not known here",
+                ));
+            }
         };
         if values.is_empty() {
             return None;
