@@ -41,3 +41,21 @@ fn spl_rename_without_as_at_end() {
         assert_ranges_inside(text, &parsed);
     }
 }
+
+#[test]
+fn kql_function_parameters_stray_bracket() {
+    // A `]` before any `[` in a `let` function's parameter list underflowed the bracket depth,
+    // which panics where overflow checks are on (`cargo test` without `--release`).
+    let minimized = "let h=(]{";
+    let parsed = rulelens_syntax::kql::parse(rulelens_syntax::Format::Kql, minimized);
+    assert!(
+        !parsed.diagnostics.is_empty(),
+        "no diagnostic for the unclosed parameter list"
+    );
+    assert_ranges_inside(minimized, &parsed);
+
+    for text in ["let f = (x: string]) { x }", "let g=(]]) {1}; g()"] {
+        let parsed = rulelens_syntax::kql::parse(rulelens_syntax::Format::Kql, text);
+        assert_ranges_inside(text, &parsed);
+    }
+}
