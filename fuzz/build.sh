@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the fuzz targets with libFuzzer's coverage instrumentation, the flags `cargo fuzz
-# build` passes, so the targets build and run with the plain toolchain as well.
+# Builds the fuzz targets with LLVM's SanitizerCoverage instrumentation and `--cfg fuzzing`,
+# which libFuzzer needs, using only the stable toolchain (no cargo-fuzz, no nightly flags).
 #
 # Usage: fuzz/build.sh [TARGET...]    (every target when none is given)
 #
