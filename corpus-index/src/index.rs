@@ -620,8 +620,10 @@ impl Index {
 
         let mut top_values = Vec::new();
         let mut exclusions = Vec::new();
-        for number in record.get(1)..record.get(2) {
-            let indicator = IndicatorId(number);
+        // The clamped run, so that a corrupt record cannot loop over four billion ids.
+        let (first, end) = self.field_indicator_range(field);
+        for position in first..end {
+            let indicator = IndicatorId(position as u32);
             let Some((_, op, value)) = self.indicator_key(indicator) else {
                 continue;
             };

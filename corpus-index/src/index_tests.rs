@@ -430,3 +430,56 @@ fn reach_among_matches_technique_reach() {
     assert_eq!(index.reach_under_technique(indicator, "T1133", false), 2);
     assert_eq!(index.reach_among(indicator, &[]), 0);
 }
+
+/// Rewrites the payload length and checksum of `bytes` after an edit of the payload, so that
+/// the reader gets past the checksum to the records.
+fn reseal(bytes: &mut [u8]) {
+    let payload_checksum = crate::format::checksum(&bytes[HEADER_LEN..]);
+    bytes[24..32].copy_from_slice(&payload_checksum.to_le_bytes());
+}
+
+#[test]
+fn field_stats_clamp_corrupt_indicator_run() {
+    // Found by fuzzing: a field record whose indicator run ended at u32::MAX made
+    // `field_stats` walk four billion indicator ids per call. Every field record gets that
+    // run end here, and the calls run on a worker so that the regression fails rather than
+    // hangs.
+    let mut bytes = build(&sample_rules());
+    let index = load(bytes.clone());
+    let field_count = index.field_concepts().len();
+    let indicator_count = index.indicator_count();
+    assert!(field_count > 0, "sample index has no fields");
+
+    let section_entry = HEADER_LEN + crate::format::Section::Fields as usize * 8;
+    let section_offset =
+        u32::from_le_bytes(bytes[section_entry..section_entry + 4].try_into().unwrap());
+    for field in 0..field_count {
+        let run_end_at =
+            HEADER_LEN + section_offset as usize + (field * crate::format::FIELD_WORDS + 2) * 4;
+        bytes[run_end_at..run_end_at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+    }
+    reseal(&mut bytes);
+
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let corrupt = load(bytes);
+        let ids: Vec<u32> = corrupt
+            .field_concepts()
+            .into_iter()
+            .filter_map(|concept| corrupt.field_stats(concept, usize::MAX))
+            .flat_map(|stats| stats.top_values.into_iter().chain(stats.exclusions))
+            .map(|count| count.id.0)
+            .collect();
+        let _ = sender.send(ids);
+    });
+    let Ok(ids) = receiver.recv_timeout(std::time::Duration::from_secs(60)) else {
+        panic!("field_stats did not return within 60 s on a corrupt indicator run");
+    };
+    assert!(!ids.is_empty(), "the real indicators are no longer listed");
+    for id in ids {
+        assert!(
+            (id as usize) < indicator_count,
+            "indicator {id} past the {indicator_count} indicators"
+        );
+    }
+}

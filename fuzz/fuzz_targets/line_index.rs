@@ -8,7 +8,10 @@ use rulelens_syntax::LineIndex;
 
 fuzz_target!(|text: &str| {
     let index = LineIndex::new(text);
-    for (offset, _) in text.char_indices().chain(std::iter::once((text.len(), ' '))) {
+    for (offset, _) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ' ')))
+    {
         let utf16 = index.line_col_utf16(text, offset);
         let back = index.offset_of_utf16_col(text, utf16.line as usize, utf16.col as usize);
         // Offsets inside a line terminator map to the line end, which is not a round trip.

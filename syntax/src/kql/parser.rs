@@ -471,7 +471,11 @@ impl Parser<'_> {
             match token.kind {
                 TokenKind::CloseParen if depth == 0 => break,
                 TokenKind::OpenParen | TokenKind::OpenBracket => depth += 1,
-                TokenKind::CloseParen | TokenKind::CloseBracket => depth -= 1,
+                // A stray `]` at depth 0 is a syntax error reported elsewhere, not a reason to
+                // underflow.
+                TokenKind::CloseParen | TokenKind::CloseBracket => {
+                    depth = depth.saturating_sub(1);
+                }
                 TokenKind::Comma if depth == 0 => expect_name = true,
                 TokenKind::Ident if expect_name && depth == 0 => {
                     parameters.push(self.name_of(token));

@@ -108,7 +108,15 @@ impl<'t> Parser<'t> {
         self.origins.map(start, end)
     }
 
+    /// Records a syntax error. Callers often mark the byte after the position (`position + 1`),
+    /// which can be past the end of the text or inside a multi-byte character, so the range is
+    /// clamped to the text and widened to whole characters here.
     fn error(&mut self, lint: &'static str, start: usize, end: usize, message: String) {
+        let start = crate::line_index::floor_char_boundary(self.text, start);
+        let mut end = end.clamp(start, self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         let range = self.range(start, end);
         self.diagnostics
             .push(Diagnostic::error(lint, range, message));
