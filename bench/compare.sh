@@ -73,7 +73,7 @@ install_rsigma() {
 
 install_sigma_cli
 install_rsigma
-cargo build --release -p rulelens --bin rulelens
+cargo build --release --workspace --bin rulelens
 rulelens_bin="$repo/target/release/rulelens"
 
 # The validators `attacktag` and `d3_fendtag` download MITRE ATT&CK and D3FEND data from
@@ -126,3 +126,31 @@ python3 "$repo/bench/compare_findings.py" --times "$out/times.txt" \
   --rulelens "$out/rulelens-sigma.json" \
   --rsigma "$out/rsigma.json" \
   --sigma-check "$out/sigma-check.xml"
+
+# --- Seeded faults ------------------------------------------------------------------------
+
+# Copies of corpus rules with one known fault each, so that the checks the tools share have
+# something to find. Each tool runs once on them; these runs are not timed.
+seeded="$scratch/seeded"
+python3 "$repo/bench/seed_faults.py" "$sigma_rules" "$seeded"
+"$rulelens_bin" check --format json "$seeded" >"$out/seeded-rulelens.json" || true
+"$rsigma_bin" rule lint --output-format json --no-stats "$seeded" >"$out/seeded-rsigma.json" ||
+  true
+# `sigma check` stops at the first file that is not valid YAML, so it runs once per fault
+# folder, and a run that stops leaves its last message in FAULT.stopped instead of a report.
+rm -rf "$out/seeded-sigma-check"
+mkdir -p "$out/seeded-sigma-check"
+for folder in "$seeded"/*/; do
+  fault="$(basename "$folder")"
+  report="$out/seeded-sigma-check/$fault.xml"
+  "${sigma_check[@]}" --junitxml "$report" "$folder" >"$out/seeded-sigma-check/$fault.txt" 2>&1 ||
+    true
+  if [[ ! -f "$report" ]]; then
+    grep 'Error' "$out/seeded-sigma-check/$fault.txt" | tail -n1 >"${report%.xml}.stopped" || true
+  fi
+done
+python3 "$repo/bench/compare_findings.py" --seeded \
+  --sigma-root "$seeded" \
+  --rulelens "$out/seeded-rulelens.json" \
+  --rsigma "$out/seeded-rsigma.json" \
+  --sigma-check "$out/seeded-sigma-check"

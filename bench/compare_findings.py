@@ -94,20 +94,40 @@ EXAMPLES = 5
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--times", type=Path, required=True)
+    parser.add_argument("--times", type=Path, help="timing lines; omitted with --seeded")
+    parser.add_argument(
+        "--seeded",
+        action="store_true",
+        help="the rules are seed_faults.py output: print the kinds each tool reports per fault",
+    )
     parser.add_argument("--sigma-root", type=Path, required=True)
     parser.add_argument("--rulelens", type=Path, required=True)
     parser.add_argument("--rsigma", type=Path, required=True)
-    parser.add_argument("--sigma-check", type=Path, required=True)
+    parser.add_argument(
+        "--sigma-check",
+        type=Path,
+        required=True,
+        help="a JUnit XML report, or with --seeded the folder of one report per fault",
+    )
     args = parser.parse_args()
 
-    print_times(args.times)
     root = args.sigma_root.resolve()
     findings = {
         "rulelens": read_rulelens(args.rulelens, root),
         "rsigma": read_rsigma(args.rsigma, root),
-        "sigma check": read_sigma_check(args.sigma_check, root),
     }
+    if args.seeded:
+        findings["sigma check"] = []
+        stopped = {}
+        for report in sorted(args.sigma_check.glob("*.xml")):
+            findings["sigma check"] += read_sigma_check(report, root)
+        for note in sorted(args.sigma_check.glob("*.stopped")):
+            stopped[note.stem] = note.read_text().strip()
+        print_seeded(findings, root, stopped)
+        return
+    findings["sigma check"] = read_sigma_check(args.sigma_check, root)
+    if args.times:
+        print_times(args.times)
     print_kinds(findings)
     print_shared(findings)
 
@@ -193,6 +213,34 @@ def print_shared(findings):
                 shown = ", ".join(missed[:EXAMPLES])
                 more = f" and {len(missed) - EXAMPLES} more" if len(missed) > EXAMPLES else ""
                 print(f"  - {len(missed)} flagged by {tool}, not by {other}: {shown}{more}")
+
+
+def print_seeded(findings, root, stopped):
+    """Print, per seeded fault, how many of its files each tool flags and with which kinds.
+
+    `stopped` maps a fault to the last message of a `sigma check` run that ended without a
+    report.
+    """
+    print("\n## Seeded faults: files flagged and kinds reported, per tool\n")
+    print("| fault | files | " + " | ".join(TOOLS) + " |")
+    print("| --- | ---: |" + " --- |" * len(TOOLS))
+    for fault in sorted(folder.name for folder in root.iterdir() if folder.is_dir()):
+        files = len(list((root / fault).glob("*.yml")))
+        cells = []
+        for tool in TOOLS:
+            in_fault = [(file, kind) for file, kind in findings[tool] if file.startswith(fault + "/")]
+            flagged = len({file for file, _ in in_fault})
+            kinds = Counter(kind for _, kind in in_fault)
+            # Corpus lints compare with the public rules these copies came from; leave them out.
+            listed = ", ".join(
+                f"{kind} {count}" for kind, count in sorted(kinds.items())
+                if not kind.startswith("corpus/")
+            )
+            if tool == "sigma check" and fault in stopped:
+                cells.append(f"run stopped: {stopped[fault]}")
+            else:
+                cells.append(f"{flagged}: {listed}" if listed else str(flagged))
+        print(f"| {fault} | {files} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -17,8 +17,9 @@ if [[ ! -d "$RULELENS_CORPUS" ]]; then
   exit 2
 fi
 
-cargo build --release -p rulelens --bin rulelens
-cargo build --release -p rulelens-e2e --example lsp_replay
+# One workspace-wide build, so that dependencies get the features `cargo test --workspace`
+# gives them and are not compiled a second time.
+cargo build --release --workspace --bin rulelens --example lsp_replay
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
