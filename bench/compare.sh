@@ -14,8 +14,10 @@
 # the ratios to RuleLens, and a summary of findings by kind from bench/compare_findings.py.
 # Outputs stay in $SCRATCH/out.
 #
-# Environment: SCRATCH, RUNS, RULELENS_CORPUS, SIGMA_CLI_VERSION (default 3.1.0) and
-# RSIGMA_VERSION (default: the newest that builds with the active toolchain).
+# Environment: SCRATCH, RUNS, RULELENS_CORPUS, SIGMA_CLI_VERSION (default 3.1.0),
+# RSIGMA_VERSION (default: the newest that builds with the active toolchain) and
+# SKIP_RSIGMA=1, which leaves rsigma out. A peer that fails to install is left out too, and
+# the script prints why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo="$PWD"
@@ -50,25 +52,36 @@ install_sigma_cli() {
 }
 
 # `cargo install` rejects a version whose rust-version is newer than the toolchain and names
-# the newest one that fits; that version is installed then.
+# the newest one that fits, which is then installed.
+# Sets rsigma_bin, or leaves it empty and prints why when rsigma cannot be installed.
 install_rsigma() {
   local root="$scratch/rsigma" log="$scratch/rsigma-install.log"
-  rsigma_bin="$root/bin/rsigma"
-  [[ -x "$rsigma_bin" ]] && return
+  rsigma_bin=""
+  if [[ "${SKIP_RSIGMA:-0}" == 1 ]]; then
+    echo "rsigma: left out (SKIP_RSIGMA=1)"
+    return
+  fi
+  if [[ -x "$root/bin/rsigma" ]]; then
+    rsigma_bin="$root/bin/rsigma"
+    return
+  fi
   local version="${RSIGMA_VERSION:-}"
-  # The default `daemon` feature adds an HTTP server and SQLite that `rule lint` never uses.
-  local args=(install rsigma --root "$root" --no-default-features --locked)
+  # Default features stay on: rsigma 0.23.0 does not compile without its `daemon` feature,
+  # because `src/commands/disposition_spool.rs` imports `rsigma_runtime` unconditionally.
+  local args=(install rsigma --root "$root" --locked)
   if [[ -z "$version" ]] && ! cargo "${args[@]}" >"$log" 2>&1; then
     version="$(sed -n 's/^`rsigma \([0-9.]*\)` supports rustc.*/\1/p' "$log" | head -n1)"
     if [[ -z "$version" ]]; then
-      echo "error: cargo install rsigma failed; see $log" >&2
-      exit 1
+      echo "rsigma: left out, cargo install failed: $(grep -m1 '^error' "$log") (see $log)"
+      return
     fi
   fi
   if [[ -n "$version" ]] && ! cargo "${args[@]}" --version "$version" >>"$log" 2>&1; then
-    echo "error: cargo install rsigma --version $version failed; see $log" >&2
-    exit 1
+    echo "rsigma: left out, cargo install --version $version failed:" \
+      "$(grep -m1 '^error' "$log") (see $log)"
+    return
   fi
+  rsigma_bin="$root/bin/rsigma"
 }
 
 install_sigma_cli
@@ -102,18 +115,25 @@ run_timed() {
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' \
   /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1)"
 echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ), load before: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "versions: $("$rulelens_bin" --version), $("$rsigma_bin" --version 2>&1 | head -n1)," \
+rsigma_version="not installed"
+[[ -n "$rsigma_bin" ]] && rsigma_version="$("$rsigma_bin" --version 2>&1 | head -n1)"
+echo "versions: $("$rulelens_bin" --version), $rsigma_version," \
   "sigma-cli $("$scratch/sigma-venv/bin/pip" show sigma-cli | sed -n 's/^Version: //p')," \
   "pySigma $("$scratch/sigma-venv/bin/pip" show pysigma | sed -n 's/^Version: //p')"
 echo "rules: $(find "$sigma_rules" -name '*.yml' | wc -l) Sigma files in $sigma_rules"
 
+# Outputs of an earlier run go, so that a tool left out this time has no output file and the
+# summary marks it as not run.
+rm -f "$out"/*.json "$out"/*.xml "$out"/*.txt "$out"/*.stderr
 : >"$out/times.txt"
 for run in $(seq 1 "$runs"); do
   echo "run $run of $runs"
   run_timed rulelens-sigma "$out/rulelens-sigma.json" \
     "$rulelens_bin" check --format json "$sigma_rules"
-  run_timed rsigma "$out/rsigma.json" \
-    "$rsigma_bin" rule lint --output-format json --no-stats "$sigma_rules"
+  if [[ -n "$rsigma_bin" ]]; then
+    run_timed rsigma "$out/rsigma.json" \
+      "$rsigma_bin" rule lint --output-format json --no-stats "$sigma_rules"
+  fi
   run_timed sigma-check "$out/sigma-check.txt" \
     "${sigma_check[@]}" --junitxml "$out/sigma-check.xml" "$sigma_rules"
   run_timed rulelens-corpus "$out/rulelens-corpus.json" \
@@ -130,14 +150,16 @@ python3 "$repo/bench/compare_findings.py" --times "$out/times.txt" \
 # --- Seeded faults ------------------------------------------------------------------------
 
 # Copies of corpus rules with one known fault each, so that the checks the tools share have
-# something to find. Each tool runs once on them; these runs are not timed.
+# something to find. Each tool runs once on them, untimed.
 seeded="$scratch/seeded"
 python3 "$repo/bench/seed_faults.py" "$sigma_rules" "$seeded"
 "$rulelens_bin" check --format json "$seeded" >"$out/seeded-rulelens.json" || true
-"$rsigma_bin" rule lint --output-format json --no-stats "$seeded" >"$out/seeded-rsigma.json" ||
-  true
+if [[ -n "$rsigma_bin" ]]; then
+  "$rsigma_bin" rule lint --output-format json --no-stats "$seeded" >"$out/seeded-rsigma.json" ||
+    true
+fi
 # `sigma check` stops at the first file that is not valid YAML, so it runs once per fault
-# folder, and a run that stops leaves its last message in FAULT.stopped instead of a report.
+# folder, and a run that stops leaves its last error line in FAULT.stopped instead of a report.
 rm -rf "$out/seeded-sigma-check"
 mkdir -p "$out/seeded-sigma-check"
 for folder in "$seeded"/*/; do

@@ -10,9 +10,9 @@ output on the same Sigma folder:
 - sigma-cli: `sigma check --junitxml`, one `<testsuite name=KIND>` per issue or error class
   with a `<testcase file=PATH>` per finding.
 
-It prints the median times and the ratios to RuleLens, the number of findings of each kind
-per tool, and for each check that two or more tools share (the SHARED_CHECKS table) the rule
-files that one tool flags and another does not. Standard library only.
+It prints the median times and the ratios to RuleLens, and the number of findings of each kind
+per tool. For each check that two or more tools share (the SHARED_CHECKS table), it also
+prints the rule files that one tool flags and another does not. Standard library only.
 """
 
 import argparse
@@ -23,9 +23,9 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 # Checks that mean the same thing in two or more tools, by each tool's own kind names. A tool
-# missing from an entry has no such check. The mapping is by reading each tool's
-# documentation and messages; where a peer's check is broader (rsigma's `invalid_tag` covers
-# every tag namespace), the entry says so in its name.
+# missing from an entry has no such check. The mapping comes from reading each tool's
+# documentation and messages. Where a peer's check is broader (rsigma's `invalid_tag` covers
+# every tag namespace), the entry's name states it.
 SHARED_CHECKS = {
     "invalid YAML": {
         "rulelens": {"syntax/yaml"},
@@ -173,6 +173,8 @@ def read_rulelens(path, root):
 
 
 def read_rsigma(path, root):
+    if not path.exists():
+        return None
     report = json.loads(path.read_text())
     return [(relative(f["path"], root), f["rule"]) for f in report["findings"]]
 
@@ -189,6 +191,9 @@ def read_sigma_check(path, root):
 def print_kinds(findings):
     print("\n## Findings by kind\n")
     for tool in TOOLS:
+        if findings[tool] is None:
+            print(f"{tool}: not run")
+            continue
         kinds = Counter(kind for _, kind in findings[tool])
         files = len({file for file, _ in findings[tool]})
         print(f"{tool}: {len(findings[tool])} findings in {files} files")
@@ -202,7 +207,8 @@ def print_shared(findings):
     for check, kinds_by_tool in SHARED_CHECKS.items():
         flagged = {}
         for tool, kinds in kinds_by_tool.items():
-            flagged[tool] = {file for file, kind in findings[tool] if kind in kinds}
+            if findings[tool] is not None:
+                flagged[tool] = {file for file, kind in findings[tool] if kind in kinds}
         counts = ", ".join(f"{tool} {len(files)}" for tool, files in flagged.items())
         print(f"- {check}: {counts}")
         for tool, files in flagged.items():
@@ -228,6 +234,9 @@ def print_seeded(findings, root, stopped):
         files = len(list((root / fault).glob("*.yml")))
         cells = []
         for tool in TOOLS:
+            if findings[tool] is None:
+                cells.append("not run")
+                continue
             in_fault = [(file, kind) for file, kind in findings[tool] if file.startswith(fault + "/")]
             flagged = len({file for file, _ in in_fault})
             kinds = Counter(kind for _, kind in in_fault)
