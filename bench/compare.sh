@@ -51,9 +51,9 @@ install_sigma_cli() {
   sigma_bin="$venv/bin/sigma"
 }
 
+# Sets rsigma_bin, or leaves it empty and prints why when rsigma cannot be installed.
 # `cargo install` rejects a version whose rust-version is newer than the toolchain and names
 # the newest one that fits, which is then installed.
-# Sets rsigma_bin, or leaves it empty and prints why when rsigma cannot be installed.
 install_rsigma() {
   local root="$scratch/rsigma" log="$scratch/rsigma-install.log"
   rsigma_bin=""
