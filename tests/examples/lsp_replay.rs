@@ -3,12 +3,15 @@
 //! Starts the server with the debounce set to 0 and opens a real corpus rule. It then sends
 //! 1,000 hovers on a field and 1,000 incremental edits: typing and deleting characters in a
 //! value, with a half-typed line every tenth edit. After each edit it waits for the
-//! `publishDiagnostics` of the new version. Prints the time from `initialize` to the first diagnostics, p50/p95/p99/max of
-//! didChange to publishDiagnostics and of hover, and the server's peak resident memory
-//! (`VmHWM` from `/proc/<pid>/status`).
+//! `publishDiagnostics` of the new version. Last, it types a half field name on a new line
+//! and requests completion there 1,000 times. Prints the time from `initialize` to the first
+//! diagnostics, p50/p95/p99/max of didChange to publishDiagnostics, of hover and of
+//! completion, the server's peak resident memory (`VmHWM` from `/proc/<pid>/status`) and its
+//! CPU time (user and system, from `/proc/<pid>/stat`).
 //!
-//! Run: `cargo run --release -p rulelens-e2e --example lsp_replay [RULE_PATH_IN_CORPUS]
-//! [INDEX_FILE]`. With an index file the server loads it in place of the embedded index
+//! Run: `bench/lsp_replay.sh [RULE_PATH_IN_CORPUS] [INDEX_FILE]`, which builds the server and
+//! this example first, or `cargo run --release -p rulelens-e2e --example lsp_replay` with the
+//! same arguments. With an index file the server loads it in place of the embedded index
 //! (`indexPath` with `replace-default`), the way it loads the embedded one, so the latency and
 //! memory figures include a full index.
 //! The figures are for the machine it runs on; nothing here asserts a target.
@@ -22,6 +25,9 @@ const DEFAULT_RULE: &str =
     "sigma/SigmaHQ+sigma/rules/windows/driver_load/driver_load_win_vuln_drivers_names.yml";
 const EDITS: usize = 1_000;
 const HOVERS: usize = 1_000;
+const COMPLETIONS: usize = 1_000;
+/// A field name typed halfway on a new detection line, as a user stops to ask for completion.
+const HALF_TYPED_FIELD: &str = "        Imag";
 
 fn main() {
     let relative = std::env::args()
@@ -88,7 +94,7 @@ fn main() {
             // A half-typed new line under the selection, removed by the next edit.
             json!({ "range": { "start": { "line": line + 1, "character": 0 },
                                "end": { "line": line + 1, "character": 0 } },
-                    "text": "        Imag\n" })
+                    "text": format!("{HALF_TYPED_FIELD}\n") })
         } else if edit % 10 == 0 && edit > 0 {
             json!({ "range": { "start": { "line": line + 1, "character": 0 },
                                "end": { "line": line + 2, "character": 0 } },
@@ -112,7 +118,32 @@ fn main() {
         changes.push(sent.elapsed());
     }
 
+    // Field completion on a half-typed key under the last edited line.
+    version += 1;
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [{
+                    "range": { "start": { "line": line + 1, "character": 0 },
+                               "end": { "line": line + 1, "character": 0 } },
+                    "text": format!("{HALF_TYPED_FIELD}\n") }] }),
+    );
+    client.diagnostics(&uri, version);
+    let complete_at = json!({ "line": line + 1, "character": HALF_TYPED_FIELD.len() });
+    let mut completions = Vec::with_capacity(COMPLETIONS);
+    let mut completion_items = 0;
+    for _ in 0..COMPLETIONS {
+        let sent = Instant::now();
+        let completion = client.request_ok(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": complete_at }),
+        );
+        completions.push(sent.elapsed());
+        completion_items = completion.as_array().map_or(0, Vec::len);
+    }
+
     let peak = peak_resident_kib(client.pid());
+    let server_cpu = cpu_time_seconds(client.pid());
     let status = client.shutdown(DEFAULT_TIMEOUT);
 
     println!(
@@ -122,12 +153,21 @@ fn main() {
     );
     print_percentiles("didChange to publishDiagnostics", &mut changes);
     print_percentiles("hover", &mut hovers);
+    print_percentiles("completion", &mut completions);
+    println!(
+        "completion items at `{}`: {completion_items}",
+        HALF_TYPED_FIELD.trim()
+    );
     match peak {
         Some(kib) => println!(
             "peak resident memory (VmHWM): {:.1} MiB",
             kib as f64 / 1024.0
         ),
         None => println!("peak resident memory: unavailable (no /proc)"),
+    }
+    match server_cpu {
+        Some(seconds) => println!("server CPU time (user + system): {seconds:.2} s"),
+        None => println!("server CPU time: unavailable (no /proc)"),
     }
     println!("server exit status: {status}");
     let hover_text = first_hover
@@ -188,4 +228,16 @@ fn peak_resident_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// User plus system CPU time of a running process, in seconds, from fields 14 and 15 of
+/// `/proc/<pid>/stat`. Those count clock ticks of 1/100 s (`USER_HZ` on Linux).
+fn cpu_time_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name in field 2 may contain spaces, so fields are counted after its `)`.
+    let (_, after_name) = stat.rsplit_once(')')?;
+    let mut fields = after_name.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some((user + system) as f64 / 100.0)
 }
