@@ -78,8 +78,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
             threshold,
             negation_narrows,
             &mut widest,
-        )
-        else {
+        ) else {
             continue;
         };
         // A top-level exclusion of specific values narrows the branch: `\\powershell.exe`
