@@ -385,3 +385,30 @@ pub fn initialize_params(utf8: bool, pull: bool, resolve: bool, options: Value) 
         "initializationOptions": options
     })
 }
+
+/// Applies LSP text edits to ASCII `text`, last edit first, so that earlier positions stay
+/// valid; columns count bytes, which equals UTF-16 units for ASCII.
+pub fn apply_edits(text: &str, edits: &[Value]) -> String {
+    let offset = |position: &Value| {
+        let line = position["line"].as_u64().unwrap_or_default() as usize;
+        let column = position["character"].as_u64().unwrap_or_default() as usize;
+        let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
+        line_start + column
+    };
+    let mut ranges: Vec<(usize, usize, &str)> = edits
+        .iter()
+        .map(|edit| {
+            (
+                offset(&edit["range"]["start"]),
+                offset(&edit["range"]["end"]),
+                edit["newText"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    ranges.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+    let mut result = text.to_owned();
+    for (start, end, new_text) in ranges {
+        result.replace_range(start..end, new_text);
+    }
+    result
+}

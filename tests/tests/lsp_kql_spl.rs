@@ -2,7 +2,9 @@
 //! hover, completion, `let` navigation and rename, the macro outline, and typing a
 //! half-typed pipeline stage.
 
-use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
+use rulelens_e2e::lsp_client::{
+    apply_edits, file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT,
+};
 use rulelens_e2e::{corpus, rulelens_binary};
 use serde_json::{json, Value};
 
@@ -159,32 +161,6 @@ fn position_at(text: &str, offset: usize) -> Value {
     let line = text[..offset].matches('\n').count();
     let column = offset - text[..offset].rfind('\n').map_or(0, |i| i + 1);
     json!({ "line": line, "character": column })
-}
-
-/// Applies LSP text edits to ASCII `text`, last edit first.
-fn apply_edits(text: &str, edits: &[Value]) -> String {
-    let offset_of = |position: &Value| {
-        let line = position["line"].as_u64().unwrap_or_default() as usize;
-        let column = position["character"].as_u64().unwrap_or_default() as usize;
-        let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        line_start + column
-    };
-    let mut ranges: Vec<(usize, usize, &str)> = edits
-        .iter()
-        .map(|edit| {
-            (
-                offset_of(&edit["range"]["start"]),
-                offset_of(&edit["range"]["end"]),
-                edit["newText"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
-    ranges.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
-    let mut changed = text.to_owned();
-    for (start, end, new_text) in ranges {
-        changed.replace_range(start..end, new_text);
-    }
-    changed
 }
 
 #[test]

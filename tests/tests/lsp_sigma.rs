@@ -2,7 +2,9 @@
 //! diagnostics, hover, complete, request and resolve code actions, type a sequence of
 //! incremental edits with a half-typed line, and shut down.
 
-use rulelens_e2e::lsp_client::{file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT};
+use rulelens_e2e::lsp_client::{
+    apply_edits, file_uri, initialize_params, LspClient, DEFAULT_TIMEOUT,
+};
 use rulelens_e2e::{corpus, rulelens_binary};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -265,32 +267,6 @@ fn network_connection_index(name: &str) -> std::path::PathBuf {
     ]);
     assert_eq!(built.code, Some(0), "{}", built.stderr);
     index
-}
-
-/// Applies LSP text edits to ASCII `text`, last edit first.
-fn apply_edits(text: &str, edits: &[Value]) -> String {
-    let offset = |position: &Value| {
-        let line = position["line"].as_u64().unwrap_or_default() as usize;
-        let column = position["character"].as_u64().unwrap_or_default() as usize;
-        let line_start: usize = text.split_inclusive('\n').take(line).map(str::len).sum();
-        line_start + column
-    };
-    let mut ranges: Vec<(usize, usize, &str)> = edits
-        .iter()
-        .map(|edit| {
-            (
-                offset(&edit["range"]["start"]),
-                offset(&edit["range"]["end"]),
-                edit["newText"].as_str().unwrap_or_default(),
-            )
-        })
-        .collect();
-    ranges.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
-    let mut result = text.to_owned();
-    for (start, end, new_text) in ranges {
-        result.replace_range(start..end, new_text);
-    }
-    result
 }
 
 /// Lists the Windows Sigma rules of the corpus that `rulelens check` reports `lint` on. The
