@@ -261,30 +261,21 @@ fn too_large(path: PathBuf, size: Option<u64>) -> LoadedFile {
         "file is {size}larger than the {} byte limit for a rule file: not checked",
         source::MAX_FILE_BYTES
     );
-    LoadedFile {
-        path,
-        text: String::new(),
-        lines: LineIndex::new(""),
-        parsed: None,
-        load_errors: vec![Diagnostic::error(
-            "syntax/file-too-large",
-            TextRange::empty(0),
-            message,
-        )],
-    }
+    not_loaded(path, "syntax/file-too-large", message)
 }
 
 fn unreadable(path: PathBuf, message: String) -> LoadedFile {
+    not_loaded(path, "syntax/unreadable-file", message)
+}
+
+/// A file reported by `lint` at its start, with no text kept.
+fn not_loaded(path: PathBuf, lint: &'static str, message: String) -> LoadedFile {
     LoadedFile {
         path,
         text: String::new(),
         lines: LineIndex::new(""),
         parsed: None,
-        load_errors: vec![Diagnostic::error(
-            "syntax/unreadable-file",
-            TextRange::empty(0),
-            message,
-        )],
+        load_errors: vec![Diagnostic::error(lint, TextRange::empty(0), message)],
     }
 }
 
