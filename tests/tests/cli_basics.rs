@@ -151,6 +151,26 @@ fn explain_lists_and_documents_lints() {
     );
 }
 
+/// A pager that stops reading (`rulelens explain | head -1`) closes the pipe; the listing
+/// commands then end quietly with success instead of panicking.
+#[test]
+fn closed_output_pipe_ends_quietly() {
+    for args in [&["explain"][..], &["index", "fields"][..]] {
+        let mut child = std::process::Command::new(rulelens_e2e::rulelens_binary())
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("start rulelens");
+        // Close the reading end before the child writes anything.
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("wait for rulelens");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn inspect_rejects_non_rule_file() {
     let dir = scratch("inspect");

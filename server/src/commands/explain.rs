@@ -2,6 +2,7 @@
 
 use anyhow::bail;
 use rulelens_analysis::lints::{find_lint, LINTS};
+use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct ExplainArgs {
@@ -11,14 +12,18 @@ pub struct ExplainArgs {
 }
 
 pub fn run(args: &ExplainArgs) -> anyhow::Result<()> {
+    // Written through a handle rather than `println!`, which panics when a pager such as
+    // `head` closes the pipe; the error reaches `main`, which ends quietly.
+    let mut out = std::io::stdout().lock();
     let Some(id) = &args.lint else {
         for lint in LINTS {
-            println!(
+            writeln!(
+                out,
                 "{:<40} {:<8} {}",
                 lint.info.id,
                 lint.info.default_severity.name(),
                 lint.info.summary
-            );
+            )?;
         }
         return Ok(());
     };
@@ -34,8 +39,12 @@ pub fn run(args: &ExplainArgs) -> anyhow::Result<()> {
         }
         bail!("unknown lint id `{id}`: run `rulelens explain` to list every lint");
     };
-    println!("# {}\n", lint.info.id);
-    println!("Default severity: {}\n", lint.info.default_severity.name());
-    print!("{}", lint.info.docs);
+    writeln!(out, "# {}\n", lint.info.id)?;
+    writeln!(
+        out,
+        "Default severity: {}\n",
+        lint.info.default_severity.name()
+    )?;
+    write!(out, "{}", lint.info.docs)?;
     Ok(())
 }
