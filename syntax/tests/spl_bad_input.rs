@@ -216,6 +216,24 @@ fn deep_nesting_is_reported() {
     assert!(lints(&parsed).contains(&spl::NESTING_TOO_DEEP));
 }
 
+/// Balanced parentheses past the depth limit give one nesting error, not an unclosed-`(`
+/// error for every level whose `)` the parser skipped.
+#[test]
+fn deep_balanced_nesting_is_one_error() {
+    for text in [
+        format!("index=x {}a=1{}", "(".repeat(257), ")".repeat(257)),
+        format!("a=1 | where {}x=1{}", "(".repeat(300), ")".repeat(300)),
+    ] {
+        let parsed = spl::parse(&text);
+        assert_eq!(
+            lints(&parsed),
+            vec![spl::NESTING_TOO_DEEP],
+            "{}",
+            &text[..20]
+        );
+    }
+}
+
 #[test]
 fn long_where_condition_stays_flat() {
     let terms: Vec<String> = (0..50_000).map(|i| format!("x=\"{i}\"")).collect();

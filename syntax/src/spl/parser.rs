@@ -33,6 +33,7 @@ pub fn parse_pipeline(text: &str, origins: &OriginMap<'_>) -> (Pipeline, Vec<Dia
         diagnostics: Vec::new(),
         nesting: 0,
         subsearch_depth: 0,
+        skipped_too_deep: false,
     };
     let pipeline = parser.pipeline();
     (pipeline, parser.diagnostics)
@@ -46,6 +47,9 @@ struct Parser<'t> {
     diagnostics: Vec<Diagnostic>,
     nesting: usize,
     subsearch_depth: usize,
+    /// Set when a too-deep expression made the parser skip to the end of the command: the
+    /// closing parentheses were skipped, not missing, so the enclosing levels report nothing.
+    skipped_too_deep: bool,
 }
 
 /// A token of an eval expression.
@@ -184,6 +188,7 @@ impl<'t> Parser<'t> {
                      command is skipped: split it into simpler parts"
                 ),
             );
+            self.skipped_too_deep = true;
             return false;
         }
         self.nesting += 1;
@@ -291,6 +296,7 @@ impl<'t> Parser<'t> {
 
     fn command(&mut self, first: bool, has_pipe: bool) -> Command {
         let start = self.position;
+        self.skipped_too_deep = false;
         if self.peek() == Some(b'`') && has_pipe {
             let name = self.macro_token();
             let end = self.skip_to_command_end();
@@ -523,6 +529,9 @@ impl<'t> Parser<'t> {
     }
 
     fn report_unclosed_paren(&mut self, open: usize) {
+        if self.skipped_too_deep {
+            return;
+        }
         self.error(
             super::UNBALANCED_PARENTHESIS,
             open,
@@ -597,6 +606,7 @@ impl<'t> Parser<'t> {
                      the command is skipped: split the search"
                 ),
             );
+            self.skipped_too_deep = true;
             return None;
         }
         if !self.enter_nesting(start) {
