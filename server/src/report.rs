@@ -162,12 +162,12 @@ pub fn write_text(out: &mut impl Write, findings: &[Finding], summary: &Summary)
     }
     writeln!(
         out,
-        "checked {} ({}): {} errors, {} warnings, {} infos",
+        "checked {} ({}): {}, {}, {}",
         plural(summary.files, "file"),
         plural(summary.rules, "rule"),
-        summary.errors,
-        summary.warnings,
-        summary.infos
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning"),
+        plural(summary.infos, "info")
     )
 }
 
@@ -190,7 +190,7 @@ pub fn write_json(out: &mut impl Write, findings: &[Finding], summary: &Summary)
 }
 
 /// `1 file`, `2 files`.
-fn plural(count: usize, noun: &str) -> String {
+pub fn plural(count: usize, noun: &str) -> String {
     if count == 1 {
         format!("{count} {noun}")
     } else {

@@ -283,7 +283,10 @@ fn apply_fixes(checked: &[Checked], findings: &[Finding]) -> bool {
         let outcome = fix::fix_file(&entry.file.path, &entry.file.text, &fixes);
         match outcome {
             Ok(count) => {
-                eprintln!("fixed {count} finding(s) in {path}");
+                eprintln!(
+                    "fixed {} in {path}",
+                    crate::report::plural(count, "finding")
+                );
                 changed = true;
             }
             Err(message) => eprintln!("error: cannot fix {path}: {message}"),
