@@ -272,8 +272,8 @@ fn rule_platform(
     })
 }
 
-/// The operating system of every indexed rule, found the same way as [`rule_platform`] and
-/// decoded once per index, because each check compares the rule with thousands of peers.
+/// Returns the operating system of every indexed rule, found as [`rule_platform`] finds it
+/// and decoded once per index, because each check compares the rule with thousands of peers.
 fn indexed_platforms(index: &Index) -> Arc<Vec<Option<&'static str>>> {
     static PLATFORMS_BY_RULE: PerIndex<Vec<Option<&'static str>>> = OnceLock::new();
     per_index(&PLATFORMS_BY_RULE, index, |index| {
@@ -328,8 +328,8 @@ fn compatible(rule: Option<&str>, peer: Option<&str>) -> bool {
 struct PeerExclusion {
     indicator: u32,
     rules: u32,
-    /// The first peers that carry it, for the message; a few more than the two it names, in
-    /// case the rule's own copies are among them.
+    /// The first peers that carry it, for the message. It keeps more than the two the message
+    /// names, because the rule's own copies may be among them.
     examples: Vec<RuleId>,
 }
 
@@ -513,7 +513,7 @@ fn compute_peer_statistics(peers: &[RuleId], index: &Index, floor: f64) -> PeerS
     }
 }
 
-/// What the rule's own indexed copies add to the shared statistics, to be taken off.
+/// The share of the rule's own indexed copies in the shared statistics, subtracted per rule.
 #[derive(Default)]
 struct OwnShare {
     rules: u32,

@@ -112,27 +112,19 @@ pub struct Peers {
 }
 
 impl Peers {
-    /// The number of peers.
+    /// Returns the number of peers.
     pub fn len(&self) -> usize {
         self.shared.len() - self.own.len()
     }
 
-    /// Whether the rule has no peer.
+    /// Returns whether the rule has no peer.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// The peers in id order.
-    pub fn iter(&self) -> impl Iterator<Item = RuleId> + '_ {
-        self.shared
-            .iter()
-            .copied()
-            .filter(|rule| !self.own.contains(rule))
-    }
 }
 
-/// What a shared peer set was computed from: the index, and the techniques or, for a rule
-/// without any, its data sources and concepts.
+/// The inputs of a shared peer set: the index, and the techniques or, for a rule without
+/// any, its data sources and concepts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PeerKey {
     index: usize,
@@ -181,9 +173,9 @@ pub fn peers_of(rule: &Rule, index: &Index, concepts: &[&str]) -> Peers {
     }
 }
 
-/// The active rules under any of `techniques` or their subtechniques, sorted. Cached per
-/// index and technique set: a folder's rules share a handful of technique sets, and a
-/// common technique has thousands of rules.
+/// Returns the active rules under any of `techniques` or their subtechniques, sorted. The
+/// result is cached per index and technique set, because a folder's rules share a handful of
+/// technique sets and a common technique has thousands of rules.
 pub fn technique_peers(index: &Index, techniques: &[&str]) -> Arc<[RuleId]> {
     let mut basis: Vec<String> = techniques.iter().map(|t| t.trim().to_uppercase()).collect();
     basis.sort_unstable();
