@@ -142,18 +142,18 @@ pub fn indicator_table(index: &Index) -> std::sync::Arc<IndicatorTable> {
     use std::sync::Arc;
     static TABLES: PerIndex<IndicatorTable> = OnceLock::new();
     per_index(&TABLES, index, |index| {
-        let mut concepts: HashMap<String, Arc<str>> = HashMap::new();
-        let keys = (0..index.indicator_count())
-            .map(|position| {
-                let id = rulelens_corpus::IndicatorId(u32::try_from(position).unwrap_or(u32::MAX));
-                let (concept, op, value) = index.indicator_key(id)?;
-                let concept = concepts
-                    .entry(concept.to_owned())
-                    .or_insert_with(|| Arc::from(concept))
-                    .clone();
-                Some((concept, op, Arc::from(value)))
-            })
-            .collect();
+        let mut keys = vec![None; index.indicator_count()];
+        let mut concept: Option<Arc<str>> = None;
+        for (id, name, op, value) in index.indicator_keys() {
+            // Indicators come field by field, so one shared name serves a whole run.
+            let shared = match &concept {
+                Some(shared) if **shared == *name => Arc::clone(shared),
+                _ => Arc::clone(concept.insert(Arc::from(name))),
+            };
+            if let Some(slot) = keys.get_mut(id.0 as usize) {
+                *slot = Some((shared, op, Arc::from(value)));
+            }
+        }
         IndicatorTable { keys }
     })
 }

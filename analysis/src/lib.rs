@@ -16,4 +16,6 @@ pub mod navigation;
 pub mod semantic_tokens;
 pub mod suppression;
 
-pub use lints::{analyze_file, analyze_workspace, FileInput, LintInfo, LINTS};
+pub use lints::{
+    analyze_file, analyze_workspace, prepare_corpus_tables, FileInput, LintInfo, LINTS,
+};

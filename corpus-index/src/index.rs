@@ -17,9 +17,11 @@ use crate::indicator::{op_code, op_from_code, predicate_set_hash, rule_indicator
 use crate::taxonomy::Taxonomy;
 use crate::write::{FLAG_EXCLUSION, FLAG_NEGATED, FLAG_POSITIVE, INDICATOR_MASK};
 use rulelens_syntax::{DataSourceKind, Format, Language, Op, Rule, Vendor};
+use rustc_hash::{FxHashMap, FxHasher};
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// A rule's position in an index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,6 +137,30 @@ pub struct Index {
     string_bytes_at: usize,
     active_bounds: [u32; 6],
     deprecated_bounds: [u32; 6],
+    /// Hash of (concept, op, value) to indicator, built on the first [`Index::indicator`] call.
+    lookup: OnceLock<IndicatorLookup>,
+}
+
+/// An indicator's position and its field record, found by the hash of its key.
+#[derive(Clone, Copy, Debug)]
+struct LookupEntry {
+    indicator: u32,
+    field: u32,
+}
+
+/// The indicators by key hash. Lints look up every predicate of every rule, often several
+/// times; two binary searches over strings in the file cost about ten times a hash probe.
+/// Keys whose hashes collide are left out, and their lookups take the binary search.
+type IndicatorLookup = FxHashMap<u64, Option<LookupEntry>>;
+
+fn indicator_hash(concept: &[u8], op: u32, value: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut hasher = FxHasher::default();
+    hasher.write(concept);
+    hasher.write_u8(0xff);
+    hasher.write_u32(op);
+    hasher.write(value);
+    hasher.finish()
 }
 
 impl Index {
@@ -161,6 +187,7 @@ impl Index {
             string_bytes_at: 0,
             active_bounds: [0; 6],
             deprecated_bounds: [0; 6],
+            lookup: OnceLock::new(),
         };
         index.check_sections()?;
         Ok(index)
@@ -446,6 +473,59 @@ impl Index {
 
     /// Finds the indicator (concept, op, value); `value` is the normalized value.
     pub fn indicator(&self, concept: &str, op: Op, value: &str) -> Option<IndicatorId> {
+        let code = u32::from(op_code(op));
+        let lookup = self.lookup.get_or_init(|| self.build_lookup());
+        let hash = indicator_hash(concept.as_bytes(), code, value.as_bytes());
+        match lookup.get(&hash) {
+            // No indicator has this hash, so none has this key.
+            None => None,
+            Some(Some(entry)) => {
+                let position = entry.indicator as usize;
+                let field = self.record_word(Section::Fields, FIELD_WORDS, entry.field as usize, 0);
+                let found = self.string_bytes(field) == concept.as_bytes()
+                    && self.indicator_sort_key(position) == (code, value.as_bytes());
+                found.then_some(IndicatorId(entry.indicator))
+            }
+            Some(None) => self.search_indicator(concept, op, value),
+        }
+    }
+
+    /// Builds the hash table behind [`Index::indicator`] now rather than on the first lookup,
+    /// so that a caller can build it on an idle thread.
+    pub fn prepare_lookup(&self) {
+        self.lookup.get_or_init(|| self.build_lookup());
+    }
+
+    /// Hashes every indicator's key; see [`IndicatorLookup`].
+    fn build_lookup(&self) -> IndicatorLookup {
+        let mut lookup = IndicatorLookup::default();
+        lookup.reserve(self.indicator_count());
+        for field in 0..self.field_count() {
+            let concept =
+                self.string_bytes(self.record_word(Section::Fields, FIELD_WORDS, field, 0));
+            let (first, end) = self.field_indicator_range(field);
+            for position in first..end {
+                let (op, value) = self.indicator_sort_key(position);
+                let entry = LookupEntry {
+                    indicator: position as u32,
+                    field: field as u32,
+                };
+                lookup
+                    .entry(indicator_hash(concept, op, value))
+                    .and_modify(|slot| *slot = None)
+                    .or_insert(Some(entry));
+            }
+        }
+        lookup
+    }
+
+    /// Finds an indicator by binary search over the file's sorted records.
+    pub(crate) fn search_indicator(
+        &self,
+        concept: &str,
+        op: Op,
+        value: &str,
+    ) -> Option<IndicatorId> {
         let field = self.find_field(concept)?;
         let (first, end) = self.field_indicator_range(field);
         let key = (u32::from(op_code(op)), value.as_bytes());
@@ -487,6 +567,22 @@ impl Index {
         let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
         let op = op_from_code(record.get(1) & 0xff)?;
         Some((self.string(concept), op, self.string(record.get(0))))
+    }
+
+    /// Every indicator as (id, concept, op, value), field by field. Unlike calling
+    /// [`Index::indicator_key`] for each id, this decodes each concept once and searches
+    /// nothing, which is what building a table of all indicators needs.
+    pub fn indicator_keys(&self) -> impl Iterator<Item = (IndicatorId, &str, Op, &str)> + '_ {
+        (0..self.field_count()).flat_map(move |field| {
+            let concept = self.string(self.record_word(Section::Fields, FIELD_WORDS, field, 0));
+            let (first, end) = self.field_indicator_range(field);
+            (first..end).filter_map(move |position| {
+                let record = self.record(Section::Indicators, INDICATOR_WORDS, position);
+                let op = op_from_code(record.get(1) & 0xff)?;
+                let id = IndicatorId(u32::try_from(position).ok()?);
+                Some((id, concept, op, self.string(record.get(0))))
+            })
+        })
     }
 
     fn indicator_rules(&self, indicator: IndicatorId) -> Words<'_> {

@@ -483,3 +483,42 @@ fn field_stats_clamp_corrupt_indicator_run() {
         );
     }
 }
+
+#[test]
+fn hashed_lookup_agrees_with_binary_search_on_embedded_index() {
+    let index = match crate::default_index() {
+        Ok(index) => index,
+        Err(error) => panic!("embedded index does not load: {error}"),
+    };
+    let mut seen = 0;
+    for (id, concept, op, value) in index.indicator_keys() {
+        assert_eq!(index.indicator_key(id), Some((concept, op, value)));
+        assert_eq!(
+            index.indicator(concept, op, value),
+            Some(id),
+            "{concept} {op:?} {value}"
+        );
+        assert_eq!(index.search_indicator(concept, op, value), Some(id));
+        seen += 1;
+    }
+    assert_eq!(seen, index.indicator_count());
+    // Near misses: another operator, a value one byte longer, a concept in another case.
+    let (_, concept, _, value) = index.indicator_keys().next().expect("an indicator");
+    assert_eq!(index.indicator(concept, Op::Match, value), None);
+    assert_eq!(index.indicator(concept, Op::Eq, &format!("{value}x")), None);
+    assert_eq!(
+        index.indicator(&concept.to_uppercase(), Op::Eq, "\u{1}"),
+        None
+    );
+}
+
+#[test]
+fn hashed_lookup_on_a_small_index() {
+    let index = load(build(&sample_rules()));
+    let keys: Vec<_> = index.indicator_keys().collect();
+    assert!(!keys.is_empty());
+    for (id, concept, op, value) in keys {
+        assert_eq!(index.indicator(concept, op, value), Some(id));
+    }
+    assert_eq!(index.indicator("no.such.concept", Op::Eq, "x"), None);
+}

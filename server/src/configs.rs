@@ -5,7 +5,7 @@
 //! command-line `--select` and `--ignore` apply on top of whichever file is used.
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
-use rulelens_analysis::config::{find_config, Config, ConfigError};
+use rulelens_analysis::config::{Config, ConfigError, CONFIG_FILE_NAME};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -20,6 +20,10 @@ pub struct Configs {
     /// The configuration found for each folder already seen: a corpus holds thousands of
     /// files in a few hundred folders, and each lookup walks up to the root.
     by_folder: HashMap<PathBuf, Arc<Config>>,
+    /// The nearest configuration file of each folder asked about and of its ancestors.
+    nearest_file: HashMap<PathBuf, Option<PathBuf>>,
+    /// The folder of the previous lookup, as the caller wrote it, and its configuration.
+    last: Option<(PathBuf, Arc<Config>)>,
     defaults: Arc<Config>,
 }
 
@@ -43,32 +47,56 @@ impl Configs {
             ignore,
             by_file: HashMap::new(),
             by_folder: HashMap::new(),
+            nearest_file: HashMap::new(),
+            last: None,
             defaults,
         })
     }
 
     /// The configuration for a file or folder at `path`.
     pub fn for_path(&mut self, path: &Path) -> Result<Arc<Config>, ConfigError> {
+        if path.is_dir() {
+            self.for_folder(path)
+        } else {
+            self.for_file(path)
+        }
+    }
+
+    /// The configuration for the file at `path`, known to be a file: unlike [`Self::for_path`]
+    /// this asks the file system nothing, which matters when a walk yields thousands of files
+    /// from a few folders.
+    pub fn for_file(&mut self, path: &Path) -> Result<Arc<Config>, ConfigError> {
+        match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => self.for_folder(parent),
+            _ => self.for_folder(Path::new(".")),
+        }
+    }
+
+    fn for_folder(&mut self, folder: &Path) -> Result<Arc<Config>, ConfigError> {
         if let Some(config) = &self.explicit {
             return Ok(Arc::clone(config));
         }
-        let folder = if path.is_dir() {
-            path.to_path_buf()
-        } else {
-            path.parent()
-                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
-        };
-        let folder = std::path::absolute(&folder).unwrap_or(folder);
-        if let Some(config) = self.by_folder.get(&folder) {
-            return Ok(Arc::clone(config));
+        // Files of one walk arrive folder by folder, so the last folder answers most calls
+        // without building an absolute path.
+        if let Some((last, config)) = &self.last {
+            if last == folder {
+                return Ok(Arc::clone(config));
+            }
         }
-        let config = self.load_for_folder(&folder)?;
-        self.by_folder.insert(folder, Arc::clone(&config));
+        let absolute = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+        let config = match self.by_folder.get(&absolute) {
+            Some(config) => Arc::clone(config),
+            None => {
+                let config = self.load_for_folder(&absolute)?;
+                self.by_folder.insert(absolute, Arc::clone(&config));
+                config
+            }
+        };
+        self.last = Some((folder.to_path_buf(), Arc::clone(&config)));
         Ok(config)
     }
-
     fn load_for_folder(&mut self, folder: &Path) -> Result<Arc<Config>, ConfigError> {
-        let Some(file) = find_config(folder) else {
+        let Some(file) = self.nearest_config_file(folder) else {
             return Ok(Arc::clone(&self.defaults));
         };
         if let Some(config) = self.by_file.get(&file) {
@@ -80,6 +108,35 @@ impl Configs {
         let config = Arc::new(config);
         self.by_file.insert(file, Arc::clone(&config));
         Ok(config)
+    }
+}
+
+impl Configs {
+    /// The nearest configuration file in `folder` (absolute) or above, as
+    /// [`find_config`] finds it, but asking the file system once per folder: sibling folders
+    /// share their parent's answer, and a corpus has hundreds of folders ten levels deep.
+    fn nearest_config_file(&mut self, folder: &Path) -> Option<PathBuf> {
+        let mut unknown = Vec::new();
+        let mut found = None;
+        for ancestor in folder.ancestors() {
+            if let Some(cached) = self.nearest_file.get(ancestor) {
+                found.clone_from(cached);
+                break;
+            }
+            let candidate = ancestor.join(CONFIG_FILE_NAME);
+            if candidate.is_file() {
+                found = Some(candidate);
+                unknown.push(ancestor);
+                break;
+            }
+            unknown.push(ancestor);
+        }
+        // Every folder passed on the way up shares the answer of the first one that had it.
+        for ancestor in unknown {
+            self.nearest_file
+                .insert(ancestor.to_path_buf(), found.clone());
+        }
+        found
     }
 }
 
@@ -123,6 +180,11 @@ impl FileFilter {
 
     /// Whether a file found by walking a folder is checked.
     pub fn accepts(&self, path: &Path) -> bool {
+        // Most configurations have no globs; `absolute` asks the OS for the working folder
+        // on every call, which a walk of thousands of files should not pay for nothing.
+        if self.include.is_none() && self.exclude.is_empty() {
+            return true;
+        }
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
         let relative = absolute.strip_prefix(&self.base).unwrap_or(&absolute);
         let included = self
@@ -130,5 +192,68 @@ impl FileFilter {
             .as_ref()
             .is_none_or(|set| set.is_match(relative));
         included && !self.exclude.is_match(relative)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a configuration that sets the noisy-indicator threshold to `reach`, so that each
+    /// file's configuration can be told apart.
+    fn write_config(folder: &Path, reach: u32) {
+        std::fs::create_dir_all(folder).expect("create folder");
+        std::fs::write(
+            folder.join(CONFIG_FILE_NAME),
+            format!("[thresholds]\nnoisy-indicator-reach = {reach}\n"),
+        )
+        .expect("write configuration");
+    }
+
+    fn reach_for(configs: &mut Configs, file: &Path) -> Option<u32> {
+        let config = configs.for_file(file).expect("configuration loads");
+        config.thresholds.noisy_indicator_reach
+    }
+
+    #[test]
+    fn nearest_configuration_wins_across_nested_and_sibling_folders() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let root = root.path();
+        write_config(root, 100);
+        write_config(&root.join("a/inner"), 200);
+        for folder in ["a/inner/deep", "a/other", "b"] {
+            std::fs::create_dir_all(root.join(folder)).expect("create folder");
+        }
+        let mut configs = Configs::new(None, Vec::new(), Vec::new()).expect("no --config");
+        // Deepest first, so that the ancestors' answers come from the cache afterwards.
+        assert_eq!(
+            reach_for(&mut configs, &root.join("a/inner/deep/r.yml")),
+            Some(200)
+        );
+        assert_eq!(
+            reach_for(&mut configs, &root.join("a/inner/r.yml")),
+            Some(200)
+        );
+        assert_eq!(
+            reach_for(&mut configs, &root.join("a/other/r.yml")),
+            Some(100)
+        );
+        assert_eq!(reach_for(&mut configs, &root.join("a/r.yml")), Some(100));
+        assert_eq!(reach_for(&mut configs, &root.join("b/r.yml")), Some(100));
+        // The same folder twice in a row takes the shortcut and gives the same answer.
+        assert_eq!(reach_for(&mut configs, &root.join("b/s.yml")), Some(100));
+    }
+
+    #[test]
+    fn explicit_configuration_applies_everywhere() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let root = root.path();
+        write_config(root, 100);
+        write_config(&root.join("sub"), 300);
+        let explicit = root.join("sub").join(CONFIG_FILE_NAME);
+        let mut configs =
+            Configs::new(Some(&explicit), Vec::new(), Vec::new()).expect("--config loads");
+        assert_eq!(reach_for(&mut configs, &root.join("r.yml")), Some(300));
+        assert_eq!(reach_for(&mut configs, &root.join("sub/r.yml")), Some(300));
     }
 }

@@ -10,7 +10,6 @@
 //! YAML whose `Filename:` names it. A `.py` file named on the command line is replaced by
 //! that YAML ([`panther_yaml_for`]).
 
-use rayon::prelude::*;
 use rulelens_syntax::{source, Diagnostic, LineIndex, ParsedFile, TextRange};
 use std::path::{Path, PathBuf};
 
@@ -176,21 +175,16 @@ impl LoadedFile {
     }
 }
 
-/// Reads and parses every candidate in parallel. Returns each kept file with the position of
-/// its candidate; files that hold no rule are dropped, except those the user named.
-pub fn load_all_indexed(candidates: Vec<Candidate>) -> Vec<(usize, LoadedFile)> {
-    candidates
-        .into_par_iter()
-        .enumerate()
-        .filter_map(|(position, candidate)| match candidate {
-            Candidate::File { path, explicit } => {
-                let file = load(path);
-                let keep = explicit || file.parsed.is_some() || !file.load_errors.is_empty();
-                keep.then_some((position, file))
-            }
-            Candidate::Unreadable { path, message } => Some((position, unreadable(path, message))),
-        })
-        .collect()
+/// Reads and parses one candidate; `None` for a file found by a walk that holds no rule.
+pub fn load_candidate(candidate: Candidate) -> Option<LoadedFile> {
+    match candidate {
+        Candidate::File { path, explicit } => {
+            let file = load(path);
+            let keep = explicit || file.parsed.is_some() || !file.load_errors.is_empty();
+            keep.then_some(file)
+        }
+        Candidate::Unreadable { path, message } => Some(unreadable(path, message)),
+    }
 }
 
 /// Reads and parses one file.
@@ -247,7 +241,10 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
     if metadata.is_file() && metadata.len() > limit {
         return Ok(Contents::TooLarge(Some(metadata.len())));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata so that the read neither grows nor copies the buffer; a device
+    // reports 0 and the buffer grows as before.
+    let expected = usize::try_from(metadata.len().min(limit)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected.saturating_add(1));
     file.take(limit + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
         return Ok(Contents::TooLarge(None));
@@ -314,12 +311,8 @@ mod tests {
         // process deletes it during a run.
         let deleted = folder.join("b.yml");
         std::fs::remove_file(&deleted).expect("delete");
-        let loaded = load_all_indexed(candidates);
-        let reports: Vec<&LoadedFile> = loaded
-            .iter()
-            .map(|(_, file)| file)
-            .filter(|file| file.path == deleted)
-            .collect();
+        let loaded: Vec<LoadedFile> = candidates.into_iter().filter_map(load_candidate).collect();
+        let reports: Vec<&LoadedFile> = loaded.iter().filter(|file| file.path == deleted).collect();
         assert_eq!(reports.len(), 1);
         let error = &reports[0].load_errors[0];
         assert_eq!(error.lint, "syntax/unreadable-file");

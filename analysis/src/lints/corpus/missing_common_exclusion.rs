@@ -272,6 +272,11 @@ fn rule_platform(
     })
 }
 
+/// Builds this lint's per-index tables; see [`crate::prepare_corpus_tables`].
+pub(crate) fn prepare(index: &Index) {
+    rayon::join(|| indexed_platforms(index), || profiles(index));
+}
+
 /// Returns the operating system of every indexed rule, found as [`rule_platform`] finds it
 /// and decoded once per index, because each check compares the rule with thousands of peers.
 fn indexed_platforms(index: &Index) -> Arc<Vec<Option<&'static str>>> {
