@@ -13,7 +13,7 @@ use crate::format::{
     FORMAT_VERSION, HEADER_LEN, INDICATOR_WORDS, LANGUAGES, MAGIC, META_WORDS, RULE_WORDS,
     SECTION_COUNT, SOURCE_KINDS, SOURCE_WORDS, TECHNIQUE_WORDS,
 };
-use crate::indicator::{op_code, op_from_code, predicate_set_hash, rule_indicators};
+use crate::indicator::{op_code, op_from_code, predicate_set_hash, rule_indicators, RuleIndicator};
 use crate::taxonomy::Taxonomy;
 use crate::write::{FLAG_EXCLUSION, FLAG_NEGATED, FLAG_POSITIVE, INDICATOR_MASK};
 use rulelens_syntax::{DataSourceKind, Format, Language, Op, Rule, Vendor};
@@ -923,7 +923,13 @@ impl Index {
 
     /// Indexed rules with the same predicate set as `rule` (which need not be indexed).
     pub fn same_predicate_set(&self, rule: &Rule, taxonomy: &Taxonomy) -> Vec<RuleId> {
-        match predicate_set_hash(&rule_indicators(rule, taxonomy)) {
+        self.same_predicate_set_as(&rule_indicators(rule, taxonomy))
+    }
+
+    /// Indexed rules with the same predicate set as a rule whose indicators the caller has
+    /// already listed.
+    pub fn same_predicate_set_as(&self, indicators: &[RuleIndicator<'_>]) -> Vec<RuleId> {
+        match predicate_set_hash(indicators) {
             Some(hash) => self.rules_with_predicate_hash(hash),
             None => Vec::new(),
         }

@@ -98,20 +98,29 @@ pub fn rule_indicators<'r>(rule: &'r Rule, taxonomy: &'r Taxonomy) -> Vec<RuleIn
 /// A hash of the set of (indicator, negated) pairs of a rule, so rules with the same predicates
 /// in any order or grouping are found as duplicates. `None` when the rule has no indicator.
 pub fn predicate_set_hash(indicators: &[RuleIndicator<'_>]) -> Option<u64> {
-    let mut entries: Vec<(IndicatorKey, bool)> = indicators
+    // Borrowed keys in the order of `IndicatorKey` (concept, op, value), then negation: the
+    // hash is stored in the index, so the order must not change.
+    let mut entries: Vec<(&str, Op, &str, bool)> = indicators
         .iter()
-        .map(|indicator| (indicator.key(), indicator.negated))
+        .map(|indicator| {
+            (
+                indicator.concept,
+                indicator.op(),
+                indicator.value(),
+                indicator.negated,
+            )
+        })
         .collect();
     if entries.is_empty() {
         return None;
     }
-    entries.sort();
+    entries.sort_unstable();
     entries.dedup();
     let mut hash = Fnv64::new();
-    for (key, negated) in &entries {
-        hash.write(key.concept.as_bytes());
-        hash.write(&[0xff, op_code(key.op), u8::from(*negated)]);
-        hash.write(key.value.as_bytes());
+    for (concept, op, value, negated) in &entries {
+        hash.write(concept.as_bytes());
+        hash.write(&[0xff, op_code(*op), u8::from(*negated)]);
+        hash.write(value.as_bytes());
         hash.write(&[0xfe]);
     }
     Some(hash.finish())

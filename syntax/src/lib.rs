@@ -96,6 +96,11 @@ fn top_level_yaml_keys(text: &str) -> Vec<&str> {
     text.lines()
         .filter_map(|line| {
             let line = line.strip_prefix('\u{feff}').unwrap_or(line);
+            // Most lines are indented or list items: skip them before searching for a colon.
+            let first = *line.as_bytes().first()?;
+            if !(first.is_ascii_alphanumeric() || first == b'_' || first == b'-') {
+                return None;
+            }
             let colon = line.find(':')?;
             let key = &line[..colon];
             let is_key = !key.is_empty()

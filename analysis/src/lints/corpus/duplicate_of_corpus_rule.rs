@@ -74,7 +74,7 @@ fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>
     let is_self = |candidate: RuleId| same_id.contains(&candidate);
 
     let exact: Vec<RuleId> = index
-        .same_predicate_set(rule, corpus.taxonomy)
+        .same_predicate_set_as(&indicators)
         .into_iter()
         .filter(|candidate| !is_self(*candidate) && !index.is_deprecated(*candidate))
         .collect();
