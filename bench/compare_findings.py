@@ -148,15 +148,22 @@ def print_times(path):
         rss = max(sample[2] for sample in samples) / 1024
         statuses = sorted({sample[3] for sample in samples})
         medians[name] = (wall, cpu)
-        print(f"| {name} | {len(samples)} | {wall:.2f} | {cpu:.2f} | {rss:.0f} | {statuses} |")
-    base = medians.get("rulelens-sigma")
-    if not base:
-        return
-    print("\nRatios to `rulelens check` on the same Sigma folder (how many times slower):\n")
-    for name in ("rsigma", "sigma-check"):
-        if name in medians:
-            wall, cpu = medians[name]
-            print(f"- {name}: {wall / base[0]:.1f}x wall, {cpu / base[1]:.1f}x CPU")
+        print(f"| {name} | {len(samples)} | {wall:.3f} | {cpu:.2f} | {rss:.0f} | {statuses} |")
+    bases = {
+        "rulelens-sigma": "every lint",
+        "rulelens-shared": "only the checks the peers share",
+        "rulelens-parse": "only reading and parsing",
+    }
+    for base_name, label in bases.items():
+        base = medians.get(base_name)
+        if not base:
+            continue
+        print(f"\nHow many times slower than `{base_name}` ({label}), same Sigma folder:\n")
+        for name in ("rsigma", "sigma-check"):
+            if name in medians:
+                wall, cpu = medians[name]
+                cpu_ratio = f"{cpu / base[1]:.1f}x" if base[1] > 0 else "n/a"
+                print(f"- {name}: {wall / base[0]:.1f}x wall, {cpu_ratio} CPU")
 
 
 def relative(path, root):

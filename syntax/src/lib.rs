@@ -79,7 +79,13 @@ fn detect_yaml_format(text: &str) -> Option<Format> {
     let has = |key: &str| keys.contains(&key);
     if has("AnalysisType") {
         Some(Format::PantherYaml)
-    } else if (has("detection") && has("logsource")) || has("correlation") || has("filter") {
+    } else if has("search") && !has("logsource") {
+        Some(Format::SplunkYaml)
+    } else if has("query") && !has("logsource") {
+        Some(Format::SentinelYaml)
+    } else if has("detection") || has("correlation") || has("filter") {
+        // A rule that forgot `logsource:` is still Sigma: routed here, it gets a finding for
+        // the missing key instead of being skipped as a file that holds no rule.
         Some(Format::Sigma)
     } else if has("search") {
         Some(Format::SplunkYaml)
@@ -201,6 +207,21 @@ mod tests {
                 Some(Format::SentinelYaml),
             ),
             ("definition: search x\ndescription: macro\n", None),
+            // Sigma without its log source, and with a broken line in the detection.
+            (
+                "title: x\ndetection:\n  sel:\n    a: [b\n  condition: sel\n",
+                Some(Format::Sigma),
+            ),
+            // A correlation rule has no log source of its own.
+            (
+                "title: x\ncorrelation:\n  type: event_count\n  rules: [a]\n",
+                Some(Format::Sigma),
+            ),
+            // A Splunk detection stays Splunk even with a key Sigma also uses.
+            (
+                "name: x\nsearch: '| tstats count'\nfilter: y\n",
+                Some(Format::SplunkYaml),
+            ),
         ];
         for (text, expected) in cases {
             assert_eq!(detect_format(Path::new("r.yml"), text), expected, "{text}");

@@ -71,11 +71,12 @@ impl Backend {
     /// to the user, and hover and completion then work without corpus figures.
     async fn reload_facts(&self) {
         let config = self.shared.settings().config;
-        // The lints' corpus tables are built while the editor is still sending its first
-        // documents, rather than inside the first analysis.
         let for_tables = config.clone();
-        tokio::task::spawn_blocking(move || rulelens_analysis::prepare_corpus_tables(&for_tables));
         let loaded = tokio::task::spawn_blocking(move || load_facts(&config)).await;
+        // The lints' corpus tables are built while the editor is still sending its first
+        // documents, rather than inside the first analysis. They start after the facts
+        // because `initialize` waits for those, and both compete for the same cores.
+        tokio::task::spawn_blocking(move || rulelens_analysis::prepare_corpus_tables(&for_tables));
         let facts = match loaded {
             Ok(Ok(facts)) => Some(facts),
             Ok(Err(message)) => {
