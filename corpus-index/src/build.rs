@@ -221,7 +221,13 @@ fn read_file(path: &Path) -> FileOutcome {
         Ok(Some(parsed)) => FileOutcome::Parsed {
             format: parsed.format.unwrap_or(Format::Sigma),
             syntax_errors: count_errors(&parsed.diagnostics),
-            rules: parsed.documents.into_iter().map(|d| d.rule).collect(),
+            // A query file of comments alone is not a rule; counting it would skew reach.
+            rules: parsed
+                .documents
+                .into_iter()
+                .filter(|document| !document.is_empty_query())
+                .map(|document| document.rule)
+                .collect(),
         },
         Err(_) => FileOutcome::Skipped(SkippedFile {
             path: path.to_path_buf(),

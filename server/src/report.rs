@@ -125,11 +125,12 @@ impl Summary {
             let Some(parsed) = &file.parsed else {
                 continue;
             };
-            summary.rules += parsed.documents.len();
+            let rules = parsed.rule_count();
+            summary.rules += rules;
             if let Some(format) = parsed.format {
                 let count = summary.languages.entry(format.name()).or_default();
                 count.files += 1;
-                count.rules += parsed.documents.len();
+                count.rules += rules;
             }
         }
         for finding in findings {

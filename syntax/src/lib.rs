@@ -53,6 +53,29 @@ pub struct ParsedFile {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+impl Document {
+    /// Whether this is a plain query file (`.kql`, `.spl` and the like) with no query in it,
+    /// only white space and comments. The document is kept so that an editor can still offer
+    /// completion in the empty file, but it is not a rule.
+    pub fn is_empty_query(&self) -> bool {
+        match &self.tree {
+            Tree::Kql(kql) => kql.sentinel.is_none() && kql.query.statements.is_empty(),
+            Tree::Spl(spl) => self.rule.format == Format::Spl && spl.pipeline.commands.is_empty(),
+            _ => false,
+        }
+    }
+}
+
+impl ParsedFile {
+    /// The number of rules in the file: its documents, less an empty plain query file.
+    pub fn rule_count(&self) -> usize {
+        self.documents
+            .iter()
+            .filter(|document| !document.is_empty_query())
+            .count()
+    }
+}
+
 /// Detects the rule format of a file from its name and its text.
 ///
 /// YAML files are told apart by their top-level keys: Sigma has `detection:` and `logsource:`
@@ -225,6 +248,27 @@ mod tests {
         ];
         for (text, expected) in cases {
             assert_eq!(detect_format(Path::new("r.yml"), text), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn empty_query_files_hold_no_rule() {
+        let cases = [
+            ("a.kql", "", 0),
+            ("a.kql", "  \n// only a comment\n", 0),
+            (
+                "a.kql",
+                "DeviceProcessEvents | where FileName == \"x\"\n",
+                1,
+            ),
+            ("a.spl", "", 0),
+            ("a.spl", "``` only a comment ```\n", 0),
+            ("a.spl", "index=main sourcetype=x\n", 1),
+        ];
+        for (name, text, expected) in cases {
+            let parsed = parse_path(Path::new(name), text).expect("a plain query file");
+            assert_eq!(parsed.documents.len(), 1, "{name}: {text:?}");
+            assert_eq!(parsed.rule_count(), expected, "{name}: {text:?}");
         }
     }
 
