@@ -50,6 +50,10 @@ pub const SNIPPET_MAX_BYTES: usize = 200;
 #[derive(Debug, Clone, Serialize)]
 pub struct RelatedFinding {
     pub path: String,
+    /// The location's start when it is in the finding's own file. A location in another file
+    /// has none, because that file's text is not at hand.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start: Option<Position>,
     pub message: String,
 }
 
@@ -83,6 +87,10 @@ impl Finding {
                 .iter()
                 .map(|related| RelatedFinding {
                     path: related.path.clone().unwrap_or_else(|| path.clone()),
+                    start: related
+                        .path
+                        .is_none()
+                        .then(|| position(related.range.start())),
                     message: related.message.clone(),
                 })
                 .collect(),
@@ -158,7 +166,14 @@ pub fn write_text(out: &mut impl Write, findings: &[Finding], summary: &Summary)
             finding.message
         )?;
         for related in &finding.related {
-            writeln!(out, "    note: {}: {}", related.path, related.message)?;
+            match &related.start {
+                Some(start) => writeln!(
+                    out,
+                    "    note: {}:{}:{}: {}",
+                    related.path, start.line, start.column, related.message
+                )?,
+                None => writeln!(out, "    note: {}: {}", related.path, related.message)?,
+            }
         }
     }
     writeln!(

@@ -54,9 +54,9 @@ pub struct ParsedFile {
 }
 
 impl Document {
-    /// Whether this is a plain query file (`.kql`, `.spl` and the like) with no query in it,
-    /// only white space and comments. The document is kept so that an editor can still offer
-    /// completion in the empty file, but it is not a rule.
+    /// Tells whether this is a plain query file (`.kql`, `.spl` and the like) that contains
+    /// only white space and comments. Such a document is kept so that an editor can still
+    /// offer completion in the empty file, but it is not a rule.
     pub fn is_empty_query(&self) -> bool {
         match &self.tree {
             Tree::Kql(kql) => kql.sentinel.is_none() && kql.query.statements.is_empty(),
@@ -67,7 +67,7 @@ impl Document {
 }
 
 impl ParsedFile {
-    /// The number of rules in the file: its documents, less an empty plain query file.
+    /// Counts the rules in the file: its documents, less an empty plain query file.
     pub fn rule_count(&self) -> usize {
         self.documents
             .iter()
@@ -107,8 +107,8 @@ fn detect_yaml_format(text: &str) -> Option<Format> {
     } else if has("query") && !has("logsource") {
         Some(Format::SentinelYaml)
     } else if has("detection") || has("correlation") || has("filter") {
-        // A rule that forgot `logsource:` is still Sigma: routed here, it gets a finding for
-        // the missing key instead of being skipped as a file that holds no rule.
+        // A rule that forgot `logsource:` is still Sigma. Routed here, it gets a finding for
+        // the missing key instead of being skipped as a file that contains no rule.
         Some(Format::Sigma)
     } else if has("search") {
         Some(Format::SplunkYaml)

@@ -81,7 +81,8 @@ fn kuery_syntax_errors() {
               c eq "open" @ `c:"open`
             diagnostic syntax/kuery-unterminated-string `"open`: unterminated quoted value; add the closing `"`
             diagnostic syntax/kuery-unexpected-token `and`: expected a value, found `and`
-            diagnostic syntax/kuery-unexpected-token `c`: missing `)` to close the group opened at offset 2; add it
+            diagnostic syntax/kuery-unexpected-token `c`: missing `)` to close an open group; add it
+              related `(`: the group opens here
             diagnostic syntax/kuery-unexpected-token `c`: expected `and`, `or` or the end of the query, found `c`
         "#]],
     );
@@ -165,7 +166,8 @@ fn eql_errors_name_the_problem() {
               process.name eq "a" @ `process.name == "a"`
               opaque (syntax error) ``
             diagnostic syntax/eql-unexpected-token ``: expected a value or a field, found the end of the query
-            diagnostic syntax/eql-unexpected-token ``: missing `)` to close the one opened at offset 14; add it
+            diagnostic syntax/eql-unexpected-token ``: missing `)` to close an open bracket; add it
+              related `(`: the bracket opens here
         "#]],
     );
 }

@@ -115,6 +115,95 @@ fn json_output_has_diagnostics_and_summary() {
 }
 
 #[test]
+fn unclosed_bracket_notes_where_it_opens() {
+    let dir = scratch("unclosed");
+    let rule = SIGMA_RULE.replace("condition: selection", "condition: (selection");
+    fs::write(dir.join("open.yml"), rule).expect("write");
+    let result = run(&[
+        "check",
+        "--select",
+        "sigma",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(result.code, Some(1), "{}", result.stdout);
+    assert!(
+        result
+            .stdout
+            .contains("error[sigma/condition-syntax] expected `)`"),
+        "{}",
+        result.stdout
+    );
+    // The condition value starts at column 16 of line 10, where its `(` is.
+    assert!(
+        result.stdout.contains("open.yml:10:16: the `(` opens here"),
+        "{}",
+        result.stdout
+    );
+
+    let json = run(&[
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "sigma",
+        dir.to_str().expect("utf-8 path"),
+    ])
+    .json();
+    let related = &json["diagnostics"][0]["related"][0];
+    assert_eq!(related["start"]["line"], 10);
+    assert_eq!(related["start"]["column"], 16);
+}
+
+#[test]
+fn sigma_rule_without_logsource_is_checked() {
+    let dir = scratch("no-logsource");
+    let rule = SIGMA_RULE.replace(
+        "logsource:\n    category: process_creation\n    product: windows\n",
+        "",
+    );
+    assert!(!rule.contains("logsource"));
+    fs::write(dir.join("rule.yml"), rule).expect("write");
+    // The folder is walked, so a file taken for a non-rule would be skipped silently.
+    let result = run(&[
+        "check",
+        "--select",
+        "sigma",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    assert_eq!(result.code, Some(1), "{}", result.stdout);
+    assert!(
+        result
+            .stdout
+            .contains("error[sigma/missing-required-key] rule has no `logsource` key"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
+fn comment_only_query_file_holds_no_rule() {
+    let dir = scratch("empty-query");
+    fs::write(dir.join("empty.kql"), "// to do\n").expect("write");
+    fs::write(
+        dir.join("one.kql"),
+        "DeviceProcessEvents\n| where FileName == \"a.exe\"\n",
+    )
+    .expect("write");
+    let result = run(&[
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "syntax",
+        dir.to_str().expect("utf-8 path"),
+    ]);
+    let json = result.json();
+    assert_eq!(json["summary"]["files"], 2);
+    assert_eq!(json["summary"]["rules"], 1);
+    assert_eq!(json["summary"]["languages"]["kql"]["rules"], 1);
+}
+
+#[test]
 fn explicit_non_rule_file_warns() {
     let dir = scratch("unknown");
     let path = dir.join("notes.yml");

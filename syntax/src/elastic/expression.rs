@@ -134,6 +134,8 @@ pub struct Literal {
 pub struct ParseError {
     pub message: String,
     pub span: Span,
+    /// For a missing closing bracket, the bracket it would close.
+    pub opened_at: Option<Span>,
     /// Nesting ran past [`MAX_DEPTH`].
     pub too_deep: bool,
 }
@@ -231,6 +233,7 @@ impl<'a> Parser<'a> {
         self.errors.push(ParseError {
             message: message.into(),
             span,
+            opened_at: None,
             too_deep: false,
         });
     }
@@ -251,13 +254,14 @@ impl<'a> Parser<'a> {
             return true;
         }
         let span = self.next_span();
-        self.error(
-            span,
-            format!(
-                "missing `{symbol}` to close the one opened at offset {}; add it",
-                opened_at.0
-            ),
-        );
+        if !self.gave_up {
+            self.errors.push(ParseError {
+                message: format!("missing `{symbol}` to close an open bracket; add it"),
+                span,
+                opened_at: Some(opened_at),
+                too_deep: false,
+            });
+        }
         false
     }
 
@@ -272,6 +276,7 @@ impl<'a> Parser<'a> {
             self.errors.push(ParseError {
                 message: format!("expression nests deeper than {MAX_DEPTH} levels; simplify it"),
                 span,
+                opened_at: None,
                 too_deep: true,
             });
             // Skip the rest so that the callers unwind without reporting more.

@@ -15,7 +15,7 @@
 use super::lower::{and_of, classify_glob, field, not_of, or_of, string_value, typed_value};
 use super::lower::{PredicateParts, QueryMap};
 use super::query::QueryOutput;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Related};
 use crate::ir::{Expr, Op, Opaque, PredicateContext, ValueKind};
 
 pub const UNTERMINATED_STRING: &str = "syntax/kuery-unterminated-string";
@@ -439,11 +439,17 @@ impl Parser<'_> {
             return;
         }
         let (start, end) = self.span_of_next();
-        self.diagnostics.push(Diagnostic::error(
+        let diagnostic = Diagnostic::error(
             UNEXPECTED_TOKEN,
             self.map.file_range(start, end),
-            format!("missing `{symbol}` to close the group opened at offset {opened_at}; add it"),
-        ));
+            format!("missing `{symbol}` to close an open group; add it"),
+        )
+        .with_related(Related {
+            path: None,
+            range: self.map.file_range(opened_at, opened_at + 1),
+            message: "the group opens here".to_owned(),
+        });
+        self.diagnostics.push(diagnostic);
     }
 
     fn after_literal(

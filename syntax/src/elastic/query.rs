@@ -3,7 +3,7 @@
 use super::expression::ParseError;
 use super::lexer::{LexError, LexErrorKind};
 use super::lower::QueryMap;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Related};
 use crate::ir::{DataSource, Expr};
 
 /// The result of parsing and lowering one embedded query.
@@ -61,7 +61,15 @@ pub fn syntax_diagnostics(
         } else {
             ids.unexpected_token
         };
-        diagnostics.push(Diagnostic::error(lint, range, error.message.clone()));
+        let mut diagnostic = Diagnostic::error(lint, range, error.message.clone());
+        if let Some((start, end)) = error.opened_at {
+            diagnostic = diagnostic.with_related(Related {
+                path: None,
+                range: map.file_range(start, end),
+                message: "the bracket opens here".to_owned(),
+            });
+        }
+        diagnostics.push(diagnostic);
     }
     diagnostics
 }

@@ -15,7 +15,7 @@
 //! Sigma 1.0 form that correlation rules replaced; it is kept as an [`Aggregation`] and
 //! reported as unsupported. Nesting deeper than [`MAX_DEPTH`] is reported, not recursed into.
 
-use crate::diagnostic::{Diagnostic, Severity};
+use crate::diagnostic::{Diagnostic, Related, Severity};
 use crate::ir::TextRange;
 
 /// Parentheses and `not`s nested deeper than this are rejected.
@@ -252,10 +252,14 @@ impl ConditionParser<'_> {
                 let inner = self.expression()?;
                 if self.peek().map(|t| &t.kind) != Some(&TokenKind::Close) {
                     let found = self.describe_next();
-                    return Err(self.error_here(format!(
-                        "expected `)` to close the `(` at byte {}, found {found}",
-                        token.range.start
-                    )));
+                    let error = self
+                        .error_here(format!("expected `)` to close an open `(`, found {found}"))
+                        .with_related(Related {
+                            path: None,
+                            range: token.range,
+                            message: "the `(` opens here".to_owned(),
+                        });
+                    return Err(error);
                 }
                 self.position += 1;
                 Ok(inner)
@@ -502,6 +506,12 @@ mod tests {
         let parsed = parse_text("(sel or x");
         assert_eq!(parsed.diagnostics[0].range, TextRange::empty(9));
         assert!(parsed.diagnostics[0].message.contains("expected `)`"));
+        // The unclosed `(` is a related location rather than a byte offset in the message.
+        assert!(!parsed.diagnostics[0].message.contains("byte"));
+        let related = &parsed.diagnostics[0].related;
+        assert_eq!(related.len(), 1);
+        assert_eq!(related[0].range, TextRange::new(0, 1));
+        assert_eq!(related[0].path, None);
 
         let parsed = parse_text("sel x");
         assert_eq!(parsed.diagnostics[0].range, TextRange::new(4, 5));

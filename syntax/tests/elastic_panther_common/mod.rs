@@ -78,6 +78,13 @@ pub fn render_query(
             snippet(text, diagnostic.range),
             diagnostic.message
         ));
+        for related in &diagnostic.related {
+            out.push_str(&format!(
+                "  related {}: {}\n",
+                snippet(text, related.range),
+                related.message
+            ));
+        }
     }
     out
 }
