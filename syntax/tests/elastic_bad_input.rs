@@ -92,6 +92,17 @@ fn wrong_types_are_reported() {
 }
 
 #[test]
+fn half_typed_value_gets_one_error() {
+    // `risk_score = ` as typed so far: TOML cannot read the value, and the rule reader must
+    // not add a type error for whatever the parser's recovery put in its place.
+    let text = "[rule]\nname = \"x\"\nrisk_score = \nlanguage = \"kuery\"\nquery = '''a:b'''\n";
+    let parsed = elastic::parse(text);
+    let lints: Vec<&str> = parsed.diagnostics.iter().map(|d| d.lint).collect();
+    assert_eq!(lints, [elastic::INVALID_TOML], "{:?}", parsed.diagnostics);
+    assert_ranges_inside(text, &parsed);
+}
+
+#[test]
 fn machine_learning_rule_has_metadata_only() {
     let text = "[metadata]\nmaturity = \"deprecated\"\n[rule]\nrule_id = \"r1\"\nname = \"ML\"\n\
                 type = \"machine_learning\"\nseverity = \"Low\"\n";

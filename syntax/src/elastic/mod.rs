@@ -166,6 +166,16 @@ impl Reader<'_> {
 
     fn wrong_type(&mut self, item: &Item<'_>, key: &str, expected: &str, found: &str) {
         let range = self.range(item);
+        // A value the TOML parser could not read comes back as whatever its error recovery
+        // made of it; the syntax error already covers it, and a type error would be wrong.
+        let unreadable = self.diagnostics.iter().any(|diagnostic| {
+            diagnostic.lint == INVALID_TOML
+                && diagnostic.range.start() <= range.end()
+                && range.start() <= diagnostic.range.end()
+        });
+        if unreadable {
+            return;
+        }
         self.diagnostics.push(Diagnostic::error(
             WRONG_TYPE,
             range,
