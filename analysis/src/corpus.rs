@@ -55,7 +55,14 @@ fn load_combined(config: &Config) -> Result<Index, String> {
         .unwrap_or_default();
     let mut extras = Vec::new();
     for path in &config.index.extra {
-        extras.push(Index::load(&base.join(path)).map_err(|error| error.to_string())?);
+        let index = Index::load(&base.join(path)).map_err(|error| {
+            let listed_in = config.path.as_ref().map_or_else(
+                || "the configuration".to_owned(),
+                |p| p.display().to_string(),
+            );
+            format!("{error}; it is listed in `[index] extra` of {listed_in}")
+        })?;
+        extras.push(index);
     }
     if config.index.replace_default && extras.len() == 1 {
         return Ok(extras.remove(0));

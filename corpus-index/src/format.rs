@@ -55,7 +55,7 @@ pub const META_WORDS: usize = 20;
 /// An error loading an index file. Every message names the file and the next step.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
-    #[error("cannot read index file {path}: {error}; check the path given to --index")]
+    #[error("cannot read index file {path}: {error}")]
     Io {
         path: PathBuf,
         /// Shown in the message rather than as an error source, so it is printed once.

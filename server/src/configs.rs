@@ -62,9 +62,9 @@ impl Configs {
         }
     }
 
-    /// The configuration for the file at `path`, known to be a file: unlike [`Self::for_path`]
-    /// this asks the file system nothing, which matters when a walk yields thousands of files
-    /// from a few folders.
+    /// Returns the configuration for the file at `path`, which the caller knows is a file.
+    /// Unlike [`Self::for_path`] this makes no system call, which matters when a walk yields
+    /// thousands of files from a few folders.
     pub fn for_file(&mut self, path: &Path) -> Result<Arc<Config>, ConfigError> {
         match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => self.for_folder(parent),
@@ -76,14 +76,24 @@ impl Configs {
         if let Some(config) = &self.explicit {
             return Ok(Arc::clone(config));
         }
-        // Files of one walk arrive folder by folder, so the last folder answers most calls
-        // without building an absolute path.
+        // Files of one walk arrive folder by folder, so the previous folder's configuration
+        // serves most calls without building an absolute path.
         if let Some((last, config)) = &self.last {
             if last == folder {
                 return Ok(Arc::clone(config));
             }
         }
         let absolute = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+        // `absolute` keeps `..`, and the configuration search walks up the path's text, so
+        // `a/../b` would find `a/.rulelens.toml`. Such a folder is resolved on disk instead.
+        let absolute = if absolute
+            .components()
+            .any(|part| part == std::path::Component::ParentDir)
+        {
+            std::fs::canonicalize(&absolute).unwrap_or(absolute)
+        } else {
+            absolute
+        };
         let config = match self.by_folder.get(&absolute) {
             Some(config) => Arc::clone(config),
             None => {
@@ -112,9 +122,10 @@ impl Configs {
 }
 
 impl Configs {
-    /// The nearest configuration file in `folder` (absolute) or above, as
-    /// [`find_config`] finds it, but asking the file system once per folder: sibling folders
-    /// share their parent's answer, and a corpus has hundreds of folders ten levels deep.
+    /// Finds the nearest configuration file in `folder` (absolute) or above, as
+    /// `rulelens_analysis::config::find_config` does, but with one `stat` per folder. Sibling
+    /// folders share their parent's result, and a corpus has hundreds of folders ten levels
+    /// deep.
     fn nearest_config_file(&mut self, folder: &Path) -> Option<PathBuf> {
         let mut unknown = Vec::new();
         let mut found = None;
@@ -131,7 +142,7 @@ impl Configs {
             }
             unknown.push(ancestor);
         }
-        // Every folder passed on the way up shares the answer of the first one that had it.
+        // Every folder passed on the way up shares the result of the first cached or found one.
         for ancestor in unknown {
             self.nearest_file
                 .insert(ancestor.to_path_buf(), found.clone());
@@ -180,8 +191,8 @@ impl FileFilter {
 
     /// Whether a file found by walking a folder is checked.
     pub fn accepts(&self, path: &Path) -> bool {
-        // Most configurations have no globs; `absolute` asks the OS for the working folder
-        // on every call, which a walk of thousands of files should not pay for nothing.
+        // Most configurations have no globs. `absolute` calls `getcwd` every time, a cost a
+        // walk of thousands of files should not pay for nothing.
         if self.include.is_none() && self.exclude.is_empty() {
             return true;
         }
@@ -199,8 +210,8 @@ impl FileFilter {
 mod tests {
     use super::*;
 
-    /// Writes a configuration that sets the noisy-indicator threshold to `reach`, so that each
-    /// file's configuration can be told apart.
+    /// Writes a configuration that sets the noisy-indicator threshold to `reach`, so that the
+    /// tests can tell which configuration a file received.
     fn write_config(folder: &Path, reach: u32) {
         std::fs::create_dir_all(folder).expect("create folder");
         std::fs::write(
@@ -242,6 +253,18 @@ mod tests {
         assert_eq!(reach_for(&mut configs, &root.join("b/r.yml")), Some(100));
         // The same folder twice in a row takes the shortcut and gives the same answer.
         assert_eq!(reach_for(&mut configs, &root.join("b/s.yml")), Some(100));
+    }
+
+    #[test]
+    fn parent_folder_steps_resolve_before_search() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let root = root.path();
+        write_config(&root.join("a"), 200);
+        std::fs::create_dir_all(root.join("b")).expect("create folder");
+        let mut configs = Configs::new(None, Vec::new(), Vec::new()).expect("no --config");
+        // `a/../b` is `b`, which has no configuration of its own; `a`'s must not apply.
+        assert_eq!(reach_for(&mut configs, &root.join("a/../b/r.yml")), None);
+        assert_eq!(reach_for(&mut configs, &root.join("a/r.yml")), Some(200));
     }
 
     #[test]

@@ -67,7 +67,44 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<PathError>) {
             }
         }
     }
+    if named_paths_overlap(paths) {
+        drop_repeated_files(&mut candidates);
+    }
     (candidates, errors)
+}
+
+/// Tells whether two of the named paths are the same file or folder, or one lies inside the
+/// other (`check a/x.yml a`, `check . a`, `check x.yml ./x.yml`). Only the few named paths
+/// are resolved on disk, so the usual single path costs nothing.
+fn named_paths_overlap(paths: &[PathBuf]) -> bool {
+    if paths.len() < 2 {
+        return false;
+    }
+    let resolved: Vec<PathBuf> = paths
+        .iter()
+        .filter_map(|path| std::fs::canonicalize(path).ok())
+        .collect();
+    resolved.iter().enumerate().any(|(i, one)| {
+        resolved
+            .iter()
+            .enumerate()
+            .any(|(j, other)| i != j && one.starts_with(other))
+    })
+}
+
+/// Keeps the first of the candidates that are one file reached by different paths, so that a
+/// file is not checked twice and reported as a duplicate of itself. Each candidate is
+/// resolved on disk, which is why this runs only when the named paths overlap.
+fn drop_repeated_files(candidates: &mut Vec<Candidate>) {
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|candidate| match candidate {
+        Candidate::File { path, .. } => match std::fs::canonicalize(path) {
+            Ok(resolved) => seen.insert(resolved),
+            // A file that vanished or cannot be resolved is kept, and its read reports why.
+            Err(_) => true,
+        },
+        Candidate::Unreadable { .. } => true,
+    });
 }
 
 /// The largest YAML file [`panther_yaml_for`] opens while looking for a `Filename:`.
@@ -175,7 +212,8 @@ impl LoadedFile {
     }
 }
 
-/// Reads and parses one candidate; `None` for a file found by a walk that holds no rule.
+/// Reads and parses one candidate. Returns `None` for a file found by a walk that contains
+/// no rule.
 pub fn load_candidate(candidate: Candidate) -> Option<LoadedFile> {
     match candidate {
         Candidate::File { path, explicit } => {
@@ -236,8 +274,18 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
     use std::io::Read;
 
     let limit = source::MAX_FILE_BYTES as u64;
-    let file = std::fs::File::open(path)?;
+    let file = open_for_reading(path)?;
     let metadata = file.metadata()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if metadata.file_type().is_fifo() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "it is a named pipe, not a file",
+            ));
+        }
+    }
     if metadata.is_file() && metadata.len() > limit {
         return Ok(Contents::TooLarge(Some(metadata.len())));
     }
@@ -250,6 +298,20 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
         return Ok(Contents::TooLarge(None));
     }
     Ok(Contents::Bytes(bytes))
+}
+
+/// Opens `path` for reading. On Unix the open does not wait: opening a named pipe would
+/// otherwise block until some other process writes to it, and a user can name one on the
+/// command line. `O_NONBLOCK` changes nothing for regular files.
+fn open_for_reading(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 fn too_large(path: PathBuf, size: Option<u64>) -> LoadedFile {
@@ -349,6 +411,28 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn named_pipe_is_reported_without_waiting() {
+        let folder = scratch_folder("fifo");
+        let pipe = folder.join("rule.yml");
+        let created = std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .expect("run mkfifo");
+        assert!(created.success());
+        // With a blocking open this call would never return, as no process writes the pipe.
+        let loaded = load(pipe.clone());
+        assert_eq!(loaded.load_errors.len(), 1);
+        assert_eq!(loaded.load_errors[0].lint, "syntax/unreadable-file");
+        assert!(
+            loaded.load_errors[0].message.contains("named pipe"),
+            "{}",
+            loaded.load_errors[0].message
+        );
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn endless_device_reads_bounded() {
         let loaded = load(PathBuf::from("/dev/zero"));
         assert_eq!(loaded.load_errors.len(), 1);
@@ -360,6 +444,43 @@ mod tests {
             "{}",
             loaded.load_errors[0].message
         );
+    }
+
+    #[test]
+    fn overlapping_paths_list_each_file_once() {
+        let folder = scratch_folder("overlap");
+        std::fs::create_dir_all(folder.join("a/deep")).expect("create folders");
+        std::fs::write(folder.join("a/deep/z.yml"), "title: x\n").expect("write");
+        std::fs::write(folder.join("a/y.yml"), "title: y\n").expect("write");
+        let file = folder.join("a/deep/z.yml");
+        let same_file = folder.join("a/deep/./z.yml");
+        let cases: Vec<Vec<PathBuf>> = vec![
+            vec![file.clone(), folder.join("a")],
+            vec![folder.join("a"), file.clone()],
+            vec![folder.clone(), folder.join("a")],
+            vec![file.clone(), same_file],
+        ];
+        for paths in cases {
+            let (candidates, errors) = collect(&paths);
+            assert!(errors.is_empty());
+            let mut listed: Vec<PathBuf> = candidates
+                .iter()
+                .filter_map(|candidate| match candidate {
+                    Candidate::File { path, .. } => std::fs::canonicalize(path).ok(),
+                    Candidate::Unreadable { .. } => None,
+                })
+                .collect();
+            let count = listed.len();
+            listed.sort();
+            listed.dedup();
+            assert_eq!(listed.len(), count, "a file listed twice for {paths:?}");
+        }
+        // The first path named keeps its spelling: the explicit file comes first here.
+        let (candidates, _) = collect(&[file.clone(), folder.join("a")]);
+        assert!(
+            matches!(&candidates[0], Candidate::File { path, explicit: true } if *path == file)
+        );
+        let _ = std::fs::remove_dir_all(&folder);
     }
 
     #[test]

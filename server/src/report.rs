@@ -176,9 +176,16 @@ pub fn write_text(out: &mut impl Write, findings: &[Finding], summary: &Summary)
             }
         }
     }
+    // Hints are rare (a lint set to `hint` in the configuration), so they are named only
+    // when there are some.
+    let hints = if summary.hints > 0 {
+        format!(", {}", plural(summary.hints, "hint"))
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "checked {} ({}): {}, {}, {}",
+        "checked {} ({}): {}, {}, {}{hints}",
         plural(summary.files, "file"),
         plural(summary.rules, "rule"),
         plural(summary.errors, "error"),

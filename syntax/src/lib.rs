@@ -102,18 +102,17 @@ fn detect_yaml_format(text: &str) -> Option<Format> {
     let has = |key: &str| keys.contains(&key);
     if has("AnalysisType") {
         Some(Format::PantherYaml)
-    } else if has("search") && !has("logsource") {
-        Some(Format::SplunkYaml)
-    } else if has("query") && !has("logsource") {
-        Some(Format::SentinelYaml)
-    } else if has("detection") || has("correlation") || has("filter") {
-        // A rule that forgot `logsource:` is still Sigma. Routed here, it gets a finding for
-        // the missing key instead of being skipped as a file that contains no rule.
+    } else if (has("detection") && has("logsource")) || has("correlation") {
         Some(Format::Sigma)
     } else if has("search") {
         Some(Format::SplunkYaml)
     } else if has("query") {
         Some(Format::SentinelYaml)
+    } else if has("filter") || (has("detection") && has("title")) {
+        // A rule that forgot `logsource:` is still Sigma. Routed here, it gets a finding for
+        // the missing key instead of being skipped as a file that contains no rule. A bare
+        // `detection:` key is not enough: other YAML files use that word too.
+        Some(Format::Sigma)
     } else {
         None
     }
@@ -244,6 +243,16 @@ mod tests {
             (
                 "name: x\nsearch: '| tstats count'\nfilter: y\n",
                 Some(Format::SplunkYaml),
+            ),
+            // A correlation rule with a stray `query:` key stays Sigma.
+            (
+                "title: x\ncorrelation:\n  type: event_count\nquery: y\n",
+                Some(Format::Sigma),
+            ),
+            // Other YAML with a `detection:` key, such as a service's settings, is no rule.
+            (
+                "services:\n  web:\n    image: nginx\ndetection:\n  enabled: true\n",
+                None,
             ),
         ];
         for (text, expected) in cases {

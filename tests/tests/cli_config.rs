@@ -35,6 +35,29 @@ fn config_file_turns_lint_off() {
 }
 
 #[test]
+fn hint_level_counts_in_text_summary() {
+    let dir = scratch("config-hint");
+    fs::write(dir.join("a.yml"), b"\0").expect("write");
+    fs::write(
+        dir.join("hints.toml"),
+        "[lints]\n\"syntax/binary-file\" = \"hint\"\n",
+    )
+    .expect("write");
+    let result = run(&[
+        "check",
+        "--config",
+        path_str(&dir.join("hints.toml")),
+        path_str(&dir),
+    ]);
+    assert_eq!(result.code, Some(0), "{}", result.stdout);
+    assert!(
+        result.stdout.contains("0 infos, 1 hint"),
+        "{}",
+        result.stdout
+    );
+}
+
+#[test]
 fn config_severity_override_changes_exit() {
     let dir = scratch("config-severity");
     fs::write(dir.join("a.yml"), b"\0").expect("write");
@@ -136,4 +159,76 @@ fn sarif_output_has_rules_and_results() {
         .is_some_and(|uri| uri.ends_with("a.yml")));
     assert_eq!(location["region"]["startLine"], 2);
     assert_eq!(location["region"]["startColumn"], 1);
+}
+
+const SIGMA_RULE: &str = "title: Test rule\nid: 5b0b8a46-0000-4000-8000-00000000d0d0\n\
+status: test\nlogsource:\n    category: process_creation\n    product: windows\n\
+detection:\n    selection:\n        Image|endswith: '\\cmd.exe'\n    condition: selection\n\
+level: low\n";
+
+/// Lints `paths` (relative to `dir`) with only `sigma/duplicate-id` and returns the paths
+/// of the files it flags.
+fn duplicate_id_files(dir: &std::path::Path, paths: &[&str]) -> Vec<String> {
+    let mut args = vec![
+        "check",
+        "--format",
+        "json",
+        "--select",
+        "sigma/duplicate-id",
+    ];
+    let full: Vec<String> = paths
+        .iter()
+        .map(|path| path_str(&dir.join(path)).to_owned())
+        .collect();
+    args.extend(full.iter().map(String::as_str));
+    let json = run(&args).json();
+    json["diagnostics"]
+        .as_array()
+        .expect("diagnostics array")
+        .iter()
+        .map(|d| {
+            let path = d["path"].as_str().expect("a path");
+            path.strip_prefix(path_str(dir)).unwrap_or(path).to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn duplicate_id_follows_each_files_configuration() {
+    let dir = scratch("config-workspace");
+    for folder in ["a", "b"] {
+        fs::create_dir_all(dir.join(folder)).expect("create folder");
+        fs::write(dir.join(folder).join("rule.yml"), SIGMA_RULE).expect("write");
+    }
+    fs::write(
+        dir.join("a/.rulelens.toml"),
+        "[lints]\n\"sigma/duplicate-id\" = \"off\"\n",
+    )
+    .expect("write");
+    // `a` comes first and turned the lint off for itself; `b` still gets its finding.
+    assert_eq!(duplicate_id_files(&dir, &["a", "b"]), ["/b/rule.yml"]);
+    // `b` comes first, so the later copy is in `a`, where the lint is off.
+    assert!(duplicate_id_files(&dir, &["b", "a"]).is_empty());
+}
+
+#[test]
+fn file_named_twice_is_checked_once() {
+    let dir = scratch("config-overlap");
+    fs::create_dir_all(dir.join("a/deep")).expect("create folder");
+    fs::write(dir.join("a/deep/rule.yml"), SIGMA_RULE).expect("write");
+    assert!(duplicate_id_files(&dir, &["a/deep/rule.yml", "a"]).is_empty());
+    assert!(duplicate_id_files(&dir, &["a", "a/deep/rule.yml"]).is_empty());
+    assert!(duplicate_id_files(&dir, &["a/deep/rule.yml", "a/deep/./rule.yml"]).is_empty());
+    let result = run(&[
+        "check",
+        "--select",
+        "sigma",
+        path_str(&dir.join("a/deep/rule.yml")),
+        path_str(&dir.join("a")),
+    ]);
+    assert!(
+        result.stdout.contains("checked 1 file (1 rule)"),
+        "{}",
+        result.stdout
+    );
 }

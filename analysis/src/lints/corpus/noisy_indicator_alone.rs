@@ -43,16 +43,19 @@ const PAIRING_SAMPLE: usize = 2000;
 
 pub fn check(input: &FileInput<'_>, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
     for document in &input.parsed.documents {
-        check_rule(&document.rule, corpus, out);
+        check_rule(input.path, &document.rule, corpus, out);
     }
 }
 
-fn check_rule(rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
+fn check_rule(path: &str, rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec<Diagnostic>) {
     let Some(logic) = &rule.logic else {
         return;
     };
     let Some(branches) = positive_branches(logic) else {
-        tracing::debug!("rule logic too large to expand; noisy-indicator check skipped");
+        tracing::debug!(
+            path,
+            "rule logic too large to expand; noisy-indicator check skipped"
+        );
         return;
     };
     let concepts = predicate_concepts(rule, corpus.taxonomy);

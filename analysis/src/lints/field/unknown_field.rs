@@ -161,6 +161,8 @@ fn closest(name: &str, known: &BTreeSet<String>) -> Vec<String> {
     let limit = (name.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, &String)> = known
         .iter()
+        // The keyword concept of field-less searches has an empty name, which is no field.
+        .filter(|candidate| !candidate.is_empty())
         .map(|candidate| (edit_distance(&lower, &candidate.to_lowercase()), candidate))
         .filter(|(distance, _)| *distance <= limit)
         .collect();
@@ -207,5 +209,11 @@ mod tests {
             .collect();
         assert_eq!(closest("CommandLne", &known), vec!["`CommandLine`"]);
         assert!(closest("Zzzzzzzz", &known).is_empty());
+    }
+
+    #[test]
+    fn closest_never_suggests_empty_name() {
+        let known: BTreeSet<String> = ["", "p", "app"].iter().map(|s| s.to_string()).collect();
+        assert_eq!(closest("a", &known), vec!["`p`", "`app`"]);
     }
 }
