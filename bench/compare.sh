@@ -11,8 +11,9 @@
 # Each tool then runs $RUNS times (default 5) on $RULELENS_CORPUS/sigma, one after the other
 # in turn, so that load from other jobs falls on all of them alike. RuleLens also runs on the
 # whole corpus, with only the checks the peers share, and with only the YAML check (reading
-# and parsing); `cat` reading every file gives the floor for any tool. The script prints the median wall and CPU (user + system) time of each tool,
-# the ratios to RuleLens, and a summary of findings by kind from bench/compare_findings.py.
+# and parsing). `cat` reading every file gives the floor for any tool. The script prints the
+# median wall and CPU (user + system) time of each tool, the ratios to RuleLens, and a
+# summary of findings by kind from bench/compare_findings.py.
 # Outputs stay in $SCRATCH/out.
 #
 # Environment: SCRATCH, RUNS, RULELENS_CORPUS, SIGMA_CLI_VERSION (default 3.1.0),

@@ -128,6 +128,31 @@ fn region(finding: &Finding) -> Value {
     })
 }
 
+/// The finding's secondary locations, such as the first use of a duplicated id. A location
+/// in another file has no region, because only its path is known.
+fn related_locations(finding: &Finding) -> Value {
+    let locations: Vec<Value> = finding
+        .related
+        .iter()
+        .enumerate()
+        .map(|(id, related)| {
+            let mut physical = json!({ "artifactLocation": artifact_location(&related.path) });
+            if let Some(start) = &related.start {
+                physical["region"] = json!({
+                    "startLine": start.line,
+                    "startColumn": start.column,
+                });
+            }
+            json!({
+                "id": id,
+                "physicalLocation": physical,
+                "message": { "text": related.message },
+            })
+        })
+        .collect();
+    Value::Array(locations)
+}
+
 fn rule_descriptor(id: &str) -> Value {
     let Some(lint) = find_lint(id) else {
         return json!({ "id": id });
@@ -154,7 +179,7 @@ pub fn sarif_log(findings: &[Finding]) -> Value {
         .zip(&fingerprints)
         .map(|(finding, fingerprint)| {
             let rule_index = ids.iter().position(|id| *id == finding.lint).unwrap_or(0);
-            json!({
+            let mut result = json!({
                 "ruleId": finding.lint,
                 "ruleIndex": rule_index,
                 "level": level(finding.severity),
@@ -166,7 +191,11 @@ pub fn sarif_log(findings: &[Finding]) -> Value {
                     }
                 }],
                 "partialFingerprints": { FINGERPRINT_KEY: fingerprint },
-            })
+            });
+            if !finding.related.is_empty() {
+                result["relatedLocations"] = related_locations(finding);
+            }
+            result
         })
         .collect();
     let mut run = json!({

@@ -232,3 +232,31 @@ fn file_named_twice_is_checked_once() {
         result.stdout
     );
 }
+
+#[test]
+fn sarif_duplicate_id_has_related_location() {
+    let dir = scratch("sarif-related");
+    fs::write(dir.join("a.yml"), SIGMA_RULE).expect("write");
+    fs::write(dir.join("b.yml"), SIGMA_RULE).expect("write");
+    let result = run(&[
+        "check",
+        "--format",
+        "sarif",
+        "--select",
+        "sigma/duplicate-id",
+        path_str(&dir),
+    ]);
+    assert_eq!(result.code, Some(1), "{}", result.stdout);
+    let log = result.json();
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert_eq!(results.len(), 1);
+    let related = results[0]["relatedLocations"]
+        .as_array()
+        .expect("related locations");
+    assert_eq!(related.len(), 1);
+    assert_eq!(related[0]["id"], 0);
+    assert_eq!(related[0]["message"]["text"], "first use of the id");
+    assert!(related[0]["physicalLocation"]["artifactLocation"]["uri"]
+        .as_str()
+        .is_some_and(|uri| uri.ends_with("a.yml")));
+}
