@@ -63,6 +63,38 @@ fn sigma_request_method_alone_warns() {
         "{}",
         found[0].message
     );
+    // No single URI is common to the rules that check `GET`, so the advice is the field.
+    assert!(
+        found[0]
+            .message
+            .contains("narrow it most often with a test on `c-uri` ("),
+        "{}",
+        found[0].message
+    );
+}
+
+#[test]
+fn noisy_image_advice_skips_alternatives() {
+    let text = concat!(
+        "title: Cmd\n",
+        "id: 0e5a4c39-7c1b-4a55-9b4e-2f0a8d6d2222\n",
+        "status: test\n",
+        "logsource:\n",
+        "    category: process_creation\n",
+        "    product: windows\n",
+        "detection:\n",
+        "    selection:\n",
+        "        Image|endswith: '\\cmd.exe'\n",
+        "    condition: selection\n",
+        "level: low\n",
+    );
+    let found = findings(Format::Sigma, text, NOISY);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    // Rules list `OriginalFileName` as another way to name the image, not to narrow it.
+    assert!(!message.contains("OriginalFileName"), "{message}");
+    assert!(message.contains("`CommandLine` ("), "{message}");
+    assert!(message.contains("`ParentImage` ("), "{message}");
 }
 
 #[test]

@@ -10,7 +10,7 @@ use crate::lints::{FileInput, LintInfo};
 use rulelens_corpus::{FieldSystem, Index, IndicatorId, RuleId, Taxonomy};
 use rulelens_syntax::{Diagnostic, Expr, Op, Predicate, PredicateContext, Rule, Severity};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 pub const INFO: LintInfo = LintInfo {
     id: "corpus/noisy-indicator-alone",
@@ -22,8 +22,10 @@ match, after expanding its `or`s) whose every indicator is checked by at least \
 at least one such widely checked value and nothing specific beside it: no other positive \
 test, no top-level exclusion of specific values, and fewer than the threshold of rules \
 checking all of the branch's indicators together. The message gives the corpus reach overall, per vendor and under \
-the rule's techniques, and the indicators that rules checking the same one most often pair \
-with it.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
+the rule's techniques, and what rules checking the same indicator most often add beside it: \
+values that a tenth of them share, or else the fields they test. Alternatives for the same \
+thing (the original file name beside the image path) and fields that only select the logs \
+(an event category, the operating system) are left out.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
 `cs-method: GET` or `event.outcome: success`, describes normal traffic. Used alone it fires \
 on every request or logon, buries the analyst in alerts and gets the rule disabled.\n\n\
 ## Example\n\n```yaml\ndetection:\n    selection:\n        cs-method: 'GET'\n    condition: \
@@ -309,27 +311,88 @@ fn diagnostic(
     }
     message.push_str(", and nothing more specific narrows this branch");
     let system = FieldSystem::of_vendor(rule_vendor);
-    let pairings = pairings(indicator, concept, corpus, technique_rules, system);
-    if pairings.is_empty() {
-        message.push_str(": add a value that identifies the behaviour");
-    } else {
-        message.push_str("; rules that check it most often add ");
-        message.push_str(&pairings.join(", "));
+    match &*pairings(indicator, concept, corpus, technique_rules, system) {
+        Pairings::Values(values) => {
+            message.push_str("; rules that check it most often add ");
+            message.push_str(&values.join(", "));
+        }
+        Pairings::Fields(fields) => {
+            message.push_str("; rules that check it narrow it most often with a test on ");
+            message.push_str(&fields.join(", "));
+        }
+        Pairings::None => message.push_str(": add a value that identifies the behaviour"),
     }
     Diagnostic::new(INFO.id, INFO.default_severity, range, message)
 }
 
-/// The specific indicators that rules checking `indicator` most often check beside it,
-/// preferring rules of the same techniques, named as the rule's vendor names the fields.
+/// The advice for a noisy indicator: what rules that check it most often check beside it.
+#[derive(Clone, Debug)]
+enum Pairings {
+    /// Values that a tenth of those rules, and at least [`MIN_VALUE_PAIRING`], share.
+    Values(Vec<String>),
+    /// Fields, when no value is that common: values of a URI or a command line are specific
+    /// to each rule, so a field is the useful advice.
+    Fields(Vec<String>),
+    None,
+}
+
+/// The minimum number of rules that must pair a value with the indicator before the message
+/// names the value itself.
+const MIN_VALUE_PAIRING: u32 = 3;
+
+/// Concepts that name one thing several ways. A rule that checks the image path often lists
+/// the original file name as an alternative in an `or`, which does not narrow anything, so a
+/// concept is never suggested beside another of its group.
+const SAME_THING: &[&[&str]] = &[
+    &[
+        "process.executable",
+        "process.name",
+        "process.pe.original_file_name",
+    ],
+    &["process.parent.executable", "process.parent.name"],
+    &["file.path", "file.name", "file.pe.original_file_name"],
+    &["dll.path", "dll.name"],
+];
+
+/// Concepts that select which logs a rule reads (an event category, a dataset, the operating
+/// system) rather than what happened. Rules of every kind test them, so they are no advice
+/// for narrowing a behaviour.
+const DATA_SOURCE_CONCEPTS: &[&str] = &[
+    "event.category",
+    "event.kind",
+    "event.type",
+    "event.dataset",
+    "event.module",
+    "data_stream.",
+    "host.os.",
+    "observer.product",
+];
+
+fn describes_data_source(concept: &str) -> bool {
+    DATA_SOURCE_CONCEPTS
+        .iter()
+        .any(|listed| concept == *listed || (listed.ends_with('.') && concept.starts_with(listed)))
+}
+
+fn same_thing(concept: &str, other: &str) -> bool {
+    concept == other
+        || SAME_THING
+            .iter()
+            .any(|group| group.contains(&concept) && group.contains(&other))
+}
+
+/// Finds what rules checking `indicator` most often check beside it, preferring rules of the
+/// same techniques, with fields named as the rule's vendor names them. Cached per indicator, technique
+/// set and vendor, because a folder of rules repeats them.
 fn pairings(
     indicator: IndicatorId,
     concept: &str,
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
     system: FieldSystem,
-) -> Vec<String> {
+) -> Arc<Pairings> {
     type Key = (usize, IndicatorId, Vec<RuleId>, FieldSystem);
-    static CACHE: OnceLock<Mutex<HashMap<Key, Vec<String>>>> = OnceLock::new();
+    static CACHE: OnceLock<Mutex<HashMap<Key, Arc<Pairings>>>> = OnceLock::new();
     let key = (
         corpus.index as *const Index as usize,
         indicator,
@@ -338,13 +401,19 @@ fn pairings(
     );
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return found.clone();
+        return Arc::clone(found);
     }
-    let found = compute_pairings(indicator, concept, corpus, technique_rules, system);
+    let found = Arc::new(compute_pairings(
+        indicator,
+        concept,
+        corpus,
+        technique_rules,
+        system,
+    ));
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
-        .insert(key, found.clone());
+        .insert(key, Arc::clone(&found));
     found
 }
 
@@ -354,7 +423,7 @@ fn compute_pairings(
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
     system: FieldSystem,
-) -> Vec<String> {
+) -> Pairings {
     let index = corpus.index;
     let threshold = noisy_threshold(corpus.config, corpus.index);
     let mut rules = index.rules_with_indicator(indicator, false);
@@ -366,27 +435,46 @@ fn compute_pairings(
     if under_technique.len() >= 3 {
         rules = under_technique;
     }
-    let mut counts: HashMap<IndicatorId, u32> = HashMap::new();
-    for rule in rules.iter().take(PAIRING_SAMPLE) {
+    rules.truncate(PAIRING_SAMPLE);
+    let sampled = u32::try_from(rules.len()).unwrap_or(u32::MAX);
+
+    // Each paired indicator, and each paired field once per rule. Another value of the same
+    // field, or of a field that names the same thing, is an alternative rather than something
+    // that narrows (`PUT` beside `GET`, `certutil.exe` beside `mshta.exe`).
+    let mut values: HashMap<IndicatorId, u32> = HashMap::new();
+    let mut fields: HashMap<&str, u32> = HashMap::new();
+    for rule in &rules {
+        let mut fields_of_rule: HashSet<&str> = HashSet::new();
         for entry in index.rule_indicators(*rule) {
-            if entry.indicator != indicator && entry.positive && !entry.exclusion {
-                *counts.entry(entry.indicator).or_default() += 1;
+            if entry.indicator == indicator || !entry.positive || entry.exclusion {
+                continue;
+            }
+            let Some((other, _, _)) = index.indicator_key(entry.indicator) else {
+                continue;
+            };
+            if same_thing(other, concept) || describes_data_source(other) {
+                continue;
+            }
+            *values.entry(entry.indicator).or_default() += 1;
+            // A field-less keyword search is no field to suggest.
+            if !other.is_empty() {
+                fields_of_rule.insert(other);
             }
         }
+        for field in fields_of_rule {
+            *fields.entry(field).or_default() += 1;
+        }
     }
-    // Another value of the same field is an alternative, not something that narrows it
-    // (`PUT` beside `GET`, `certutil.exe` beside `mshta.exe`).
-    counts.retain(|id, _| {
-        index
-            .indicator_key(*id)
-            .is_some_and(|(other, _, _)| other != concept)
-    });
-    let mut ranked: Vec<(IndicatorId, u32)> = counts
+
+    let strong = (sampled / 10).max(MIN_VALUE_PAIRING);
+    let mut ranked: Vec<(IndicatorId, u32)> = values
         .into_iter()
-        .filter(|(id, count)| *count >= 2 && index.reach_of(*id, false).rules.total() < threshold)
+        .filter(|(id, count)| {
+            *count >= strong && index.reach_of(*id, false).rules.total() < threshold
+        })
         .collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    ranked
+    let named_values: Vec<String> = ranked
         .into_iter()
         .take(PAIRINGS_SHOWN)
         .filter_map(|(id, count)| {
@@ -394,7 +482,31 @@ fn compute_pairings(
             let field = vendor_name(corpus.taxonomy, other_concept, system);
             Some(format!("{} ({count} rules)", describe(&field, op, value)))
         })
-        .collect()
+        .collect();
+    if !named_values.is_empty() {
+        return Pairings::Values(named_values);
+    }
+
+    let mut ranked_fields: Vec<(&str, u32)> = fields
+        .into_iter()
+        .filter(|(_, count)| *count >= 2)
+        .collect();
+    ranked_fields.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let named_fields: Vec<String> = ranked_fields
+        .into_iter()
+        .take(PAIRINGS_SHOWN)
+        .map(|(field, count)| {
+            format!(
+                "`{}` ({count} of {sampled} rules)",
+                vendor_name(corpus.taxonomy, field, system)
+            )
+        })
+        .collect();
+    if named_fields.is_empty() {
+        Pairings::None
+    } else {
+        Pairings::Fields(named_fields)
+    }
 }
 
 /// The name a concept has in the rule's own vendor, or the concept id when the taxonomy lists
