@@ -37,12 +37,15 @@ pub enum Candidate {
 pub fn collect(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<PathError>) {
     let mut candidates = Vec::new();
     let mut errors = Vec::new();
+    let mut saw_link = false;
     for path in paths {
         match std::fs::metadata(path) {
             Err(error) => errors.push(PathError {
                 message: format!("cannot read {}: {error}", path.display()),
             }),
-            Ok(meta) if meta.is_dir() => walk_folder(path, &mut candidates),
+            Ok(meta) if meta.is_dir() => {
+                saw_link |= walk_folder(path, &mut candidates);
+            }
             Ok(_) => {
                 let path = match panther_yaml_for(path) {
                     Some(yaml) => {
@@ -67,7 +70,9 @@ pub fn collect(paths: &[PathBuf]) -> (Vec<Candidate>, Vec<PathError>) {
             }
         }
     }
-    if named_paths_overlap(paths) {
+    // A symbolic link inside a walked folder can lead to a file the walk also reaches
+    // directly, and so can overlapping named paths.
+    if saw_link || named_paths_overlap(paths) {
         drop_repeated_files(&mut candidates);
     }
     (candidates, errors)
@@ -152,13 +157,19 @@ pub fn panther_yaml_for(python: &Path) -> Option<PathBuf> {
     })
 }
 
-fn walk_folder(root: &Path, candidates: &mut Vec<Candidate>) {
+/// Adds the rule files under `root` to `candidates`. Returns whether the walk followed a
+/// symbolic link.
+fn walk_folder(root: &Path, candidates: &mut Vec<Candidate>) -> bool {
+    let mut saw_link = false;
     let walker = walkdir::WalkDir::new(root)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
         .filter_entry(|entry| entry.depth() == 0 || !is_skipped_folder(entry));
     for entry in walker {
+        if let Ok(entry) = &entry {
+            saw_link |= entry.depth() > 0 && entry.path_is_symlink();
+        }
         match entry {
             Ok(entry) if entry.file_type().is_file() && has_rule_extension(entry.path()) => {
                 candidates.push(Candidate::File {
@@ -180,6 +191,7 @@ fn walk_folder(root: &Path, candidates: &mut Vec<Candidate>) {
             }
         }
     }
+    saw_link
 }
 
 fn is_skipped_folder(entry: &walkdir::DirEntry) -> bool {
@@ -480,6 +492,26 @@ mod tests {
         assert!(
             matches!(&candidates[0], Candidate::File { path, explicit: true } if *path == file)
         );
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn linked_file_in_walk_is_listed_once() {
+        let folder = scratch_folder("linked");
+        std::fs::write(folder.join("rule.yml"), "title: x\n").expect("write");
+        std::os::unix::fs::symlink("rule.yml", folder.join("link.yml")).expect("create link");
+        let (candidates, errors) = collect(std::slice::from_ref(&folder));
+        assert!(errors.is_empty());
+        let files: Vec<&PathBuf> = candidates
+            .iter()
+            .filter_map(|candidate| match candidate {
+                Candidate::File { path, .. } => Some(path),
+                Candidate::Unreadable { .. } => None,
+            })
+            .collect();
+        // The walk is sorted by name, so the link comes first and stands for the file.
+        assert_eq!(files, [&folder.join("link.yml")]);
         let _ = std::fs::remove_dir_all(&folder);
     }
 

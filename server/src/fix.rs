@@ -71,8 +71,18 @@ pub fn fix_file(path: &Path, checked_text: &str, fixes: &[&Fix]) -> FixOutcome {
 }
 
 /// Writes through a temporary file in the same folder and renames it over `path`, keeping
-/// the original file's permissions.
+/// the original file's permissions. A symbolic link is followed first: renaming over the
+/// link itself would leave the target unfixed and turn the link into a copy.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    let resolved;
+    let path = if is_link {
+        resolved = std::fs::canonicalize(path)
+            .map_err(|e| format!("cannot resolve the symbolic link: {e}"))?;
+        resolved.as_path()
+    } else {
+        path
+    };
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -156,5 +166,23 @@ mod tests {
             "# x\ntitle: new\n"
         );
         let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fix_through_link_writes_target() {
+        let folder = tempfile::tempdir().expect("temporary folder");
+        let target = folder.path().join("rule.yml");
+        let link = folder.path().join("link.yml");
+        std::fs::write(&target, "title: x\n").expect("write");
+        std::os::unix::fs::symlink("rule.yml", &link).expect("create link");
+        let edit = fix(&[(0, 0, "# x\n")]);
+        assert_eq!(fix_file(&link, "title: x\n", &[&edit]), Ok(1));
+        let link_kind = std::fs::symlink_metadata(&link).expect("link metadata");
+        assert!(link_kind.file_type().is_symlink(), "the link was replaced");
+        assert_eq!(
+            std::fs::read_to_string(&target).expect("read"),
+            "# x\ntitle: x\n"
+        );
     }
 }

@@ -275,32 +275,45 @@ fn lint_file(file: &LoadedFile, config: &Config) -> Vec<Finding> {
 
 /// Runs the lints that compare the files with each other. Every file takes part in the
 /// comparison, and each finding follows the configuration of the file it is on: whether the
-/// lint is on there, and at what severity. The lints run once per distinct configuration,
-/// which is one run in the usual case.
+/// lint is on there, and at what severity. A later copy is the one reported, so files whose
+/// configuration turns the workspace lints off are compared first: a duplicate of such a
+/// file is then reported on the file where the lint is on, whichever order the paths had.
+/// The lints run once per distinct configuration, which is one run in the usual case.
 fn lint_workspace(checked: &[Checked]) -> Vec<Finding> {
+    let workspace_lint_on = |config: &Config| {
+        rulelens_analysis::LINTS.iter().any(|lint| {
+            matches!(lint.check, rulelens_analysis::lints::Check::Workspace(_))
+                && config.enabled(lint.info.id)
+        })
+    };
+    let mut order: Vec<usize> = (0..checked.len())
+        .filter(|&position| checked[position].file.parsed.is_some())
+        .collect();
+    // A stable sort keeps the given order inside each group.
+    order.sort_by_key(|&position| workspace_lint_on(&checked[position].config));
+
     let mut inputs = Vec::new();
-    let mut input_files = Vec::new();
-    for (position, entry) in checked.iter().enumerate() {
-        if let Some(parsed) = &entry.file.parsed {
+    for &position in &order {
+        let file = &checked[position].file;
+        if let Some(parsed) = &file.parsed {
             inputs.push(FileInput {
-                path: entry.file.path.to_str().unwrap_or_default(),
-                text: &entry.file.text,
+                path: file.path.to_str().unwrap_or_default(),
+                text: &file.text,
                 parsed,
             });
-            input_files.push(position);
         }
     }
     let mut configs: Vec<&Arc<Config>> = Vec::new();
-    for &position in &input_files {
+    for &position in &order {
         let config = &checked[position].config;
-        if !configs.iter().any(|seen| Arc::ptr_eq(seen, config)) {
+        if workspace_lint_on(config) && !configs.iter().any(|seen| Arc::ptr_eq(seen, config)) {
             configs.push(config);
         }
     }
     let mut findings = Vec::new();
     for config in configs {
         for (input, diagnostic) in analyze_workspace(&inputs, config) {
-            let Some(&position) = input_files.get(input) else {
+            let Some(&position) = order.get(input) else {
                 continue;
             };
             if Arc::ptr_eq(&checked[position].config, config) {

@@ -385,14 +385,35 @@ pub fn parse(text: &str, offsets: &[usize], range: TextRange) -> ParsedCondition
         None => Ok(expr),
         Some(_) => {
             let found = parser.describe_next();
-            let message = match parser.peek_word().map(str::to_lowercase) {
-                Some(lower) if is_keyword(&lower) => format!(
-                    "condition keywords are lower case: write `{lower}` in place of {found}"
-                ),
-                _ => format!(
+            let word = parser.peek_word().map(str::to_owned);
+            // `sel and Not filter` reads `Not` as a selection name, so the keyword written in
+            // the wrong case is the word before the unexpected one.
+            let previous = parser
+                .position
+                .checked_sub(1)
+                .and_then(|position| parser.tokens.get(position))
+                .and_then(|token| match &token.kind {
+                    TokenKind::Word(word) => Some(word.clone()),
+                    _ => None,
+                });
+            let miscased = |word: &str| {
+                let lower = word.to_lowercase();
+                (is_keyword(&lower) && lower != word).then_some(lower)
+            };
+            let message = if let Some(lower) = word.as_deref().and_then(miscased) {
+                format!("condition keywords are lower case: write `{lower}` in place of {found}")
+            } else if let Some(lower) = previous.as_deref().and_then(miscased) {
+                let written = previous.as_deref().unwrap_or_default();
+                format!(
+                    "condition keywords are lower case: write `{lower}` in place of `{written}`"
+                )
+            } else if word.as_deref() == Some("not") {
+                "`not` cannot follow a complete condition; write `and not` or `or not`".to_owned()
+            } else {
+                format!(
                     "unexpected {found} after a complete condition; join the parts with `and` \
                      or `or`"
-                ),
+                )
             };
             Err(parser.error_here(message))
         }
@@ -522,6 +543,28 @@ mod tests {
         let parsed = parse_text("sel AND other");
         assert_eq!(parsed.diagnostics[0].range, TextRange::new(4, 7));
         assert!(parsed.diagnostics[0].message.contains("write `and`"));
+    }
+
+    #[test]
+    fn misplaced_keyword_messages() {
+        // A lower-case keyword in the wrong place is no case mistake.
+        let parsed = parse_text("sel and sel not filter");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        let message = &parsed.diagnostics[0].message;
+        assert!(!message.contains("lower case"), "{message}");
+        assert!(message.contains("write `and not`"), "{message}");
+
+        // `Not` is read as a selection name; the advice names it rather than `filter`.
+        let parsed = parse_text("sel and Not filter");
+        assert_eq!(parsed.diagnostics.len(), 1);
+        let message = &parsed.diagnostics[0].message;
+        assert!(
+            message.contains("write `not` in place of `Not`"),
+            "{message}"
+        );
+
+        let parsed = parse_text("sel or x y");
+        assert!(parsed.diagnostics[0].message.starts_with("unexpected `y`"));
     }
 
     #[test]
