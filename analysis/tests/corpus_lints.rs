@@ -63,14 +63,35 @@ fn sigma_request_method_alone_warns() {
         "{}",
         found[0].message
     );
-    // No single URI is common to the rules that check `GET`, so the advice is the field.
+    // No single URI is common to the web server rules that check `GET`, so the advice is
+    // the field.
     assert!(
         found[0]
             .message
-            .contains("narrow it most often with a test on `c-uri` ("),
+            .contains("narrow it most often with a test on `c-uri-query` ("),
         "{}",
         found[0].message
     );
+}
+
+#[test]
+fn noisy_advice_uses_the_rules_language() {
+    let kql = "DeviceProcessEvents\n| where FileName =~ \"powershell.exe\"\n";
+    let found = findings(Format::Kql, kql, NOISY);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    assert!(message.contains("`ProcessCommandLine`"), "{message}");
+    // ECS names and names of other Microsoft schemas are no advice for this table.
+    assert!(!message.contains("process.args"), "{message}");
+    assert!(!message.contains("ActingProcess"), "{message}");
+
+    let spl = "index=wineventlog EventCode=4688\n";
+    let found = findings(Format::Spl, spl, NOISY);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let message = &found[0].message;
+    assert!(message.contains("`process` ("), "{message}");
+    assert!(!message.contains("event.provider"), "{message}");
+    assert!(!message.contains("is_not_null"), "{message}");
 }
 
 #[test]

@@ -7,8 +7,10 @@ use super::shared::{
 };
 use crate::corpus::{noisy_threshold, CorpusContext};
 use crate::lints::{FileInput, LintInfo};
-use rulelens_corpus::{FieldSystem, Index, IndicatorId, RuleId, Taxonomy};
-use rulelens_syntax::{Diagnostic, Expr, Op, Predicate, PredicateContext, Rule, Severity};
+use rulelens_corpus::{FieldContext, FieldSystem, Index, IndicatorId, RuleId, Taxonomy};
+use rulelens_syntax::{
+    DataSourceKind, Diagnostic, Expr, Op, Predicate, PredicateContext, Rule, Severity,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -23,9 +25,11 @@ at least one such widely checked value and nothing specific beside it: no other 
 test, no top-level exclusion of specific values, and fewer than the threshold of rules \
 checking all of the branch's indicators together. The message gives the corpus reach overall, per vendor and under \
 the rule's techniques, and what rules checking the same indicator most often add beside it: \
-values that a tenth of them share, or else the fields they test. Alternatives for the same \
-thing (the original file name beside the image path) and fields that only select the logs \
-(an event category, the operating system) are left out.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
+values that a tenth of them share, or else the fields they test. Rules of the same log \
+source are preferred, fields are named as the rule's language names them (and left out when \
+it has no name for them), and alternatives for the same thing (the original file name \
+beside the image path), existence tests and fields that only select the logs (an event \
+category, the operating system) are left out.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
 `cs-method: GET` or `event.outcome: success`, describes normal traffic. Used alone it fires \
 on every request or logon, buries the analyst in alerts and gets the rule disabled.\n\n\
 ## Example\n\n```yaml\ndetection:\n    selection:\n        cs-method: 'GET'\n    condition: \
@@ -109,7 +113,7 @@ fn check_rule(path: &str, rule: &Rule, corpus: &CorpusContext<'_>, out: &mut Vec
                 corpus,
                 &technique_rules,
                 &techniques,
-                rule.format.vendor(),
+                rule,
             ));
         }
     }
@@ -273,7 +277,7 @@ fn diagnostic(
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
     techniques: &[&str],
-    rule_vendor: rulelens_syntax::Vendor,
+    rule: &Rule,
 ) -> Diagnostic {
     let field = predicate
         .field
@@ -310,8 +314,7 @@ fn diagnostic(
         ));
     }
     message.push_str(", and nothing more specific narrows this branch");
-    let system = FieldSystem::of_vendor(rule_vendor);
-    match &*pairings(indicator, concept, corpus, technique_rules, system) {
+    match &*pairings(indicator, concept, corpus, technique_rules, rule) {
         Pairings::Values(values) => {
             message.push_str("; rules that check it most often add ");
             message.push_str(&values.join(", "));
@@ -382,22 +385,33 @@ fn same_thing(concept: &str, other: &str) -> bool {
 }
 
 /// Finds what rules checking `indicator` most often check beside it, preferring rules of the
-/// same techniques, with fields named as the rule's vendor names them. Cached per indicator, technique
-/// set and vendor, because a folder of rules repeats them.
+/// same data sources and techniques, with fields named as the rule's vendor names them in its
+/// log source. Cached per indicator, technique set, vendor and data sources, because a
+/// folder of rules repeats them.
 fn pairings(
     indicator: IndicatorId,
     concept: &str,
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
-    system: FieldSystem,
+    rule: &Rule,
 ) -> Arc<Pairings> {
-    type Key = (usize, IndicatorId, Vec<RuleId>, FieldSystem);
+    type Key = (
+        usize,
+        IndicatorId,
+        Vec<RuleId>,
+        rulelens_syntax::Vendor,
+        Vec<(DataSourceKind, String)>,
+    );
     static CACHE: OnceLock<Mutex<HashMap<Key, Arc<Pairings>>>> = OnceLock::new();
     let key = (
         corpus.index as *const Index as usize,
         indicator,
         technique_rules.to_vec(),
-        system,
+        rule.format.vendor(),
+        rule.data_sources
+            .iter()
+            .map(|source| (source.kind, source.value.to_lowercase()))
+            .collect(),
     );
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
     if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
@@ -408,7 +422,7 @@ fn pairings(
         concept,
         corpus,
         technique_rules,
-        system,
+        rule,
     ));
     cache
         .lock()
@@ -422,11 +436,23 @@ fn compute_pairings(
     concept: &str,
     corpus: &CorpusContext<'_>,
     technique_rules: &[RuleId],
-    system: FieldSystem,
+    rule: &Rule,
 ) -> Pairings {
     let index = corpus.index;
     let threshold = noisy_threshold(corpus.config, corpus.index);
+    let system = FieldSystem::of_vendor(rule.format.vendor());
+    let context = FieldContext::of_rule(rule);
     let mut rules = index.rules_with_indicator(indicator, false);
+    // Rules that read the same logs test fields those logs have.
+    let mut same_source = rules.clone();
+    for source in &rule.data_sources {
+        let mut source_rules = index.data_source_rules(source.kind, &source.value);
+        source_rules.sort_unstable();
+        same_source.retain(|candidate| source_rules.binary_search(candidate).is_ok());
+    }
+    if same_source.len() >= 3 {
+        rules = same_source;
+    }
     let under_technique: Vec<RuleId> = rules
         .iter()
         .copied()
@@ -449,10 +475,12 @@ fn compute_pairings(
             if entry.indicator == indicator || !entry.positive || entry.exclusion {
                 continue;
             }
-            let Some((other, _, _)) = index.indicator_key(entry.indicator) else {
+            let Some((other, op, _)) = index.indicator_key(entry.indicator) else {
                 continue;
             };
-            if same_thing(other, concept) || describes_data_source(other) {
+            // An existence test narrows nothing a detection engineer can act on.
+            let exists = matches!(op, Op::IsNull | Op::IsNotNull);
+            if exists || same_thing(other, concept) || describes_data_source(other) {
                 continue;
             }
             *values.entry(entry.indicator).or_default() += 1;
@@ -479,7 +507,7 @@ fn compute_pairings(
         .take(PAIRINGS_SHOWN)
         .filter_map(|(id, count)| {
             let (other_concept, op, value) = index.indicator_key(id)?;
-            let field = vendor_name(corpus.taxonomy, other_concept, system);
+            let field = field_name_for(corpus.taxonomy, other_concept, system, &context)?;
             Some(format!("{} ({count} rules)", describe(&field, op, value)))
         })
         .collect();
@@ -494,13 +522,11 @@ fn compute_pairings(
     ranked_fields.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
     let named_fields: Vec<String> = ranked_fields
         .into_iter()
-        .take(PAIRINGS_SHOWN)
-        .map(|(field, count)| {
-            format!(
-                "`{}` ({count} of {sampled} rules)",
-                vendor_name(corpus.taxonomy, field, system)
-            )
+        .filter_map(|(field, count)| {
+            let name = field_name_for(corpus.taxonomy, field, system, &context)?;
+            Some(format!("`{name}` ({count} of {sampled} rules)"))
         })
+        .take(PAIRINGS_SHOWN)
         .collect();
     if named_fields.is_empty() {
         Pairings::None
@@ -509,20 +535,41 @@ fn compute_pairings(
     }
 }
 
-/// The name a concept has in the rule's own vendor, or the concept id when the taxonomy lists
-/// none for that vendor. A field-less keyword search, indexed under an empty concept, is named
-/// `keyword` as in the finding's own description.
-fn vendor_name(taxonomy: &Taxonomy, concept: &str, system: FieldSystem) -> String {
+/// The name the rule's own language gives a concept, preferring the name listed for the
+/// rule's log source, or `None` when the taxonomy lists no name for that language: an ECS
+/// name is no advice for a KQL query. Elastic rules use the concept ids, which are ECS
+/// names. A concept the taxonomy does not know is a name as some rule wrote it. A field-less
+/// keyword search, indexed under an empty concept, is named `keyword` as in the finding's own
+/// description.
+fn field_name_for(
+    taxonomy: &Taxonomy,
+    concept: &str,
+    system: FieldSystem,
+    context: &FieldContext<'_>,
+) -> Option<String> {
     if concept.is_empty() {
-        return "keyword".to_owned();
+        return Some("keyword".to_owned());
     }
     let Some(id) = taxonomy.concept_by_name(concept) else {
-        return concept.to_owned();
+        return Some(concept.to_owned());
     };
-    let aliases = taxonomy.aliases(id);
-    aliases
+    let aliases: Vec<_> = taxonomy
+        .aliases(id)
         .iter()
-        .find(|alias| alias.system == system && alias.context == "*")
-        .or_else(|| aliases.iter().find(|alias| alias.system == system))
-        .map_or_else(|| concept.to_owned(), |alias| alias.field.clone())
+        .filter(|alias| alias.system == system)
+        .collect();
+    let for_source = aliases.iter().find(|alias| {
+        context.selectors.iter().any(|selector| {
+            match alias.context.strip_suffix('*').filter(|p| !p.is_empty()) {
+                Some(prefix) => selector.to_lowercase().starts_with(&prefix.to_lowercase()),
+                None => selector.eq_ignore_ascii_case(&alias.context),
+            }
+        })
+    });
+    let chosen = for_source.or_else(|| aliases.iter().find(|alias| alias.context == "*"));
+    match chosen {
+        Some(alias) => Some(alias.field.clone()),
+        None if system == FieldSystem::Ecs => Some(concept.to_owned()),
+        None => None,
+    }
 }
