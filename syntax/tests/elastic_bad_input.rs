@@ -103,6 +103,24 @@ fn half_typed_value_gets_one_error() {
 }
 
 #[test]
+fn unclosed_array_gets_one_error() {
+    for value in ["tags = [", "tags = [\"a\",", "index = [ \"logs-*\""] {
+        let text = format!(
+            "[rule]\nname = \"x\"\n{value}\nlanguage = \"kuery\"\nquery = '''a:b'''\nversion = 1\n"
+        );
+        let parsed = elastic::parse(&text);
+        let lints: Vec<&str> = parsed.diagnostics.iter().map(|d| d.lint).collect();
+        assert_eq!(
+            lints,
+            [elastic::INVALID_TOML],
+            "{value}: {:?}",
+            parsed.diagnostics
+        );
+        assert_ranges_inside(&text, &parsed);
+    }
+}
+
+#[test]
 fn machine_learning_rule_has_metadata_only() {
     let text = "[metadata]\nmaturity = \"deprecated\"\n[rule]\nrule_id = \"r1\"\nname = \"ML\"\n\
                 type = \"machine_learning\"\nseverity = \"Low\"\n";

@@ -72,7 +72,10 @@ pub fn parse(text: &str) -> ParsedFile {
         None => DeTable::parse_recoverable(body),
     };
     let mut diagnostics = Vec::new();
-    for error in errors {
+    // After the first error the TOML parser's recovery reports what follows from it (an
+    // unclosed `tags = [` gives an error on every later line), so only the first, which
+    // names the problem, is kept, as TOML tools do.
+    for error in errors.into_iter().take(1) {
         let range = error
             .span()
             .map_or(TextRange::empty(bom), |span| range_of(bom, &span));
@@ -166,12 +169,10 @@ impl Reader<'_> {
 
     fn wrong_type(&mut self, item: &Item<'_>, key: &str, expected: &str, found: &str) {
         let range = self.range(item);
-        // A value the TOML parser could not read comes back as whatever its error recovery
-        // made of it; the syntax error already covers it, and a type error would be wrong.
+        // From a syntax error on, values are whatever the TOML parser's error recovery made
+        // of the text; the syntax error covers them, and a type error would be wrong.
         let unreadable = self.diagnostics.iter().any(|diagnostic| {
-            diagnostic.lint == INVALID_TOML
-                && diagnostic.range.start() <= range.end()
-                && range.start() <= diagnostic.range.end()
+            diagnostic.lint == INVALID_TOML && diagnostic.range.start() <= range.end()
         });
         if unreadable {
             return;
