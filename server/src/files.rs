@@ -286,7 +286,7 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
     use std::io::Read;
 
     let limit = source::MAX_FILE_BYTES as u64;
-    let file = open_for_reading(path)?;
+    let file = open_for_reading(path).map_err(|error| describe_open_error(path, error))?;
     let metadata = file.metadata()?;
     #[cfg(unix)]
     {
@@ -310,6 +310,20 @@ fn read_bounded(path: &Path) -> std::io::Result<Contents> {
         return Ok(Contents::TooLarge(None));
     }
     Ok(Contents::Bytes(bytes))
+}
+
+/// Replaces the system's message for a socket ("No such device or address") with what the
+/// path is. Other errors are kept as they are.
+fn describe_open_error(path: &Path, error: std::io::Error) -> std::io::Error {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if std::fs::metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
+            return std::io::Error::new(error.kind(), "it is a socket, not a file");
+        }
+    }
+    let _ = path;
+    error
 }
 
 /// Opens `path` for reading. On Unix the open does not wait: opening a named pipe would
@@ -437,6 +451,24 @@ mod tests {
         assert_eq!(loaded.load_errors[0].lint, "syntax/unreadable-file");
         assert!(
             loaded.load_errors[0].message.contains("named pipe"),
+            "{}",
+            loaded.load_errors[0].message
+        );
+        let _ = std::fs::remove_dir_all(&folder);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn socket_is_named_as_such() {
+        let folder = scratch_folder("socket");
+        let path = folder.join("rule.yml");
+        let _listener = std::os::unix::net::UnixListener::bind(&path).expect("bind a socket");
+        let loaded = load(path);
+        assert_eq!(loaded.load_errors.len(), 1);
+        assert!(
+            loaded.load_errors[0]
+                .message
+                .ends_with("it is a socket, not a file"),
             "{}",
             loaded.load_errors[0].message
         );

@@ -108,10 +108,11 @@ fn detect_yaml_format(text: &str) -> Option<Format> {
         Some(Format::SplunkYaml)
     } else if has("query") {
         Some(Format::SentinelYaml)
-    } else if has("filter") || (has("detection") && has("title")) {
-        // A rule that forgot `logsource:` is still Sigma. Routed here, it gets a finding for
-        // the missing key instead of being skipped as a file that contains no rule. A bare
-        // `detection:` key is not enough: other YAML files use that word too.
+    } else if has("filter") || (has("title") && (has("detection") || has("logsource"))) {
+        // A rule that lacks `logsource:` or, half written, `detection:` is still Sigma.
+        // Routed here, it gets a finding for the missing key instead of being skipped as a
+        // file that contains no rule. A bare `detection:` key is not enough: other YAML files
+        // use that word too.
         Some(Format::Sigma)
     } else {
         None
@@ -247,6 +248,11 @@ mod tests {
             // A correlation rule with a stray `query:` key stays Sigma.
             (
                 "title: x\ncorrelation:\n  type: event_count\nquery: y\n",
+                Some(Format::Sigma),
+            ),
+            // A rule being written, with its log source but no detection yet.
+            (
+                "title: x\nlogsource:\n  product: windows\n",
                 Some(Format::Sigma),
             ),
             // Other YAML with a `detection:` key, such as a service's settings, is no rule.
