@@ -105,8 +105,8 @@ sigma_check=("${no_network[@]}" "$sigma_bin" check -x attacktag -x d3_fendtag)
 
 # run_timed NAME OUTPUT_FILE COMMAND...: runs the command once, appends "NAME wall user sys
 # max_rss_kib status" to $out/times.txt, and keeps its standard output in OUTPUT_FILE. Wall
-# time comes from bash's microsecond clock, because /usr/bin/time rounds it to 10 ms, a
-# sixth of the fastest runs here; user and system time keep its 10 ms steps.
+# time comes from bash's microsecond clock, because /usr/bin/time rounds it to 10 ms. That
+# is a sixth of the fastest runs here. User and system time keep its 10 ms steps.
 run_timed() {
   local name="$1" output="$2"
   shift 2

@@ -149,7 +149,7 @@ struct LookupEntry {
 }
 
 /// The indicators by key hash. Lints look up every predicate of every rule, often several
-/// times; two binary searches over strings in the file cost about ten times a hash probe.
+/// times, and a hash probe costs less than two binary searches over the file's strings.
 /// Keys whose hashes collide are left out, and their lookups take the binary search.
 type IndicatorLookup = FxHashMap<u64, Option<LookupEntry>>;
 
@@ -569,9 +569,9 @@ impl Index {
         Some((self.string(concept), op, self.string(record.get(0))))
     }
 
-    /// Every indicator as (id, concept, op, value), field by field. Unlike calling
+    /// Lists every indicator as (id, concept, op, value), field by field. Unlike calling
     /// [`Index::indicator_key`] for each id, this decodes each concept once and searches
-    /// nothing, which is what building a table of all indicators needs.
+    /// nothing, which suits building a table of all indicators.
     pub fn indicator_keys(&self) -> impl Iterator<Item = (IndicatorId, &str, Op, &str)> + '_ {
         (0..self.field_count()).flat_map(move |field| {
             let concept = self.string(self.record_word(Section::Fields, FIELD_WORDS, field, 0));

@@ -485,7 +485,7 @@ fn field_stats_clamp_corrupt_indicator_run() {
 }
 
 #[test]
-fn hashed_lookup_agrees_with_binary_search_on_embedded_index() {
+fn hashed_lookup_matches_binary_search() {
     let index = match crate::default_index() {
         Ok(index) => index,
         Err(error) => panic!("embedded index does not load: {error}"),

@@ -175,9 +175,9 @@ pub struct Taxonomy {
     mappings: HashMap<MappingKey, ConceptId>,
     /// The rows of `mappings`, and the rows whose context is a prefix, by lower-cased field
     /// name alone:
-    /// [`Taxonomy::concept`] runs for every predicate of every rule a lint sees, and one hash
-    /// lookup followed by a scan of a few rows, with no key to build, is several times
-    /// cheaper than a lookup per selector.
+    /// [`Taxonomy::concept`] runs for every predicate of every rule a lint checks. One hash
+    /// lookup followed by a scan of a few rows, with no key to build, costs less than a
+    /// lookup per selector.
     by_field: HashMap<String, FieldRows>,
     /// Lower-cased names listed for exactly one concept across all systems; `None` marks a name
     /// listed for several.
@@ -410,7 +410,7 @@ fn with_lowercase<R>(text: &str, f: impl FnOnce(&str) -> R) -> R {
     }
 }
 
-/// Whether `text` lower-cased equals `lower`, which is already lower case.
+/// Tells whether `text` lower-cased equals `lower`, which is already lower case.
 fn equals_lowercase(text: &str, lower: &str) -> bool {
     if text.is_ascii() {
         text.eq_ignore_ascii_case(lower)
@@ -419,7 +419,7 @@ fn equals_lowercase(text: &str, lower: &str) -> bool {
     }
 }
 
-/// Whether `text` lower-cased starts with `prefix`, which is already lower case.
+/// Tells whether `text` lower-cased starts with `prefix`, which is already lower case.
 fn starts_with_lowercase(text: &str, prefix: &str) -> bool {
     if text.is_ascii() {
         text.len() >= prefix.len()

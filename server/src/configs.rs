@@ -63,8 +63,9 @@ impl Configs {
     }
 
     /// Returns the configuration for the file at `path`, which the caller knows is a file.
-    /// Unlike [`Self::for_path`] this makes no system call, which matters when a walk yields
-    /// thousands of files from a few folders.
+    /// Unlike [`Self::for_path`] it skips the `stat` that tells files from folders, and a
+    /// file in the same folder as the previous one needs no system call at all. That matters
+    /// when a walk yields thousands of files from a few folders.
     pub fn for_file(&mut self, path: &Path) -> Result<Arc<Config>, ConfigError> {
         match path.parent() {
             Some(parent) if !parent.as_os_str().is_empty() => self.for_folder(parent),
@@ -236,7 +237,7 @@ mod tests {
             std::fs::create_dir_all(root.join(folder)).expect("create folder");
         }
         let mut configs = Configs::new(None, Vec::new(), Vec::new()).expect("no --config");
-        // Deepest first, so that the ancestors' answers come from the cache afterwards.
+        // Deepest first, so that the ancestors' results come from the cache afterwards.
         assert_eq!(
             reach_for(&mut configs, &root.join("a/inner/deep/r.yml")),
             Some(200)
@@ -251,7 +252,7 @@ mod tests {
         );
         assert_eq!(reach_for(&mut configs, &root.join("a/r.yml")), Some(100));
         assert_eq!(reach_for(&mut configs, &root.join("b/r.yml")), Some(100));
-        // The same folder twice in a row takes the shortcut and gives the same answer.
+        // The same folder twice in a row takes the shortcut and gives the same result.
         assert_eq!(reach_for(&mut configs, &root.join("b/s.yml")), Some(100));
     }
 

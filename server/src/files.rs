@@ -496,6 +496,7 @@ mod tests {
         std::fs::create_dir_all(folder.join("a/deep")).expect("create folders");
         std::fs::write(folder.join("a/deep/z.yml"), "title: x\n").expect("write");
         std::fs::write(folder.join("a/y.yml"), "title: y\n").expect("write");
+
         let file = folder.join("a/deep/z.yml");
         let same_file = folder.join("a/deep/./z.yml");
         let cases: Vec<Vec<PathBuf>> = vec![
@@ -504,6 +505,7 @@ mod tests {
             vec![folder.clone(), folder.join("a")],
             vec![file.clone(), same_file],
         ];
+
         for paths in cases {
             let (candidates, errors) = collect(&paths);
             assert!(errors.is_empty());
@@ -519,6 +521,7 @@ mod tests {
             listed.dedup();
             assert_eq!(listed.len(), count, "a file listed twice for {paths:?}");
         }
+
         // The first path named keeps its spelling: the explicit file comes first here.
         let (candidates, _) = collect(&[file.clone(), folder.join("a")]);
         assert!(

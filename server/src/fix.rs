@@ -75,14 +75,12 @@ pub fn fix_file(path: &Path, checked_text: &str, fixes: &[&Fix]) -> FixOutcome {
 /// link itself would leave the target unfixed and turn the link into a copy.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let is_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
-    let resolved;
-    let path = if is_link {
-        resolved = std::fs::canonicalize(path)
-            .map_err(|e| format!("cannot resolve the symbolic link: {e}"))?;
-        resolved.as_path()
+    let target = if is_link {
+        std::fs::canonicalize(path).map_err(|e| format!("cannot resolve the symbolic link: {e}"))?
     } else {
-        path
+        path.to_path_buf()
     };
+    let path = target.as_path();
     let folder = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -128,8 +128,8 @@ fn region(finding: &Finding) -> Value {
     })
 }
 
-/// The finding's secondary locations, such as the first use of a duplicated id. A location
-/// in another file has no region, because only its path is known.
+/// Builds the finding's secondary locations, such as the first use of a duplicated id. A
+/// location in another file has no region, because only its path is known.
 fn related_locations(finding: &Finding) -> Value {
     let locations: Vec<Value> = finding
         .related

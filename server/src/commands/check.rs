@@ -276,7 +276,7 @@ fn lint_file(file: &LoadedFile, config: &Config) -> Vec<Finding> {
 /// Runs the lints that compare the files with each other. Every file takes part in the
 /// comparison, and each finding follows the configuration of the file it is on: whether the
 /// lint is on there, and at what severity. A later copy is the one reported, so files whose
-/// configuration turns the workspace lints off are compared first: a duplicate of such a
+/// configuration turns the workspace lints off are compared first. A duplicate of such a
 /// file is then reported on the file where the lint is on, whichever order the paths had.
 /// The lints run once per distinct configuration, which is one run in the usual case.
 fn lint_workspace(checked: &[Checked]) -> Vec<Finding> {
@@ -286,11 +286,28 @@ fn lint_workspace(checked: &[Checked]) -> Vec<Finding> {
                 && config.enabled(lint.info.id)
         })
     };
+    // Whether the workspace lints are on, asked once per distinct configuration rather than
+    // once per comparison of the sort below.
+    let mut lint_on_by_config: Vec<(&Arc<Config>, bool)> = Vec::new();
+    let mut lint_on = vec![false; checked.len()];
+    for (position, entry) in checked.iter().enumerate() {
+        let known = lint_on_by_config
+            .iter()
+            .find(|(config, _)| Arc::ptr_eq(config, &entry.config));
+        lint_on[position] = match known {
+            Some(&(_, on)) => on,
+            None => {
+                let on = workspace_lint_on(&entry.config);
+                lint_on_by_config.push((&entry.config, on));
+                on
+            }
+        };
+    }
     let mut order: Vec<usize> = (0..checked.len())
         .filter(|&position| checked[position].file.parsed.is_some())
         .collect();
     // A stable sort keeps the given order inside each group.
-    order.sort_by_key(|&position| workspace_lint_on(&checked[position].config));
+    order.sort_by_key(|&position| lint_on[position]);
 
     let mut inputs = Vec::new();
     for &position in &order {
@@ -303,15 +320,11 @@ fn lint_workspace(checked: &[Checked]) -> Vec<Finding> {
             });
         }
     }
-    let mut configs: Vec<&Arc<Config>> = Vec::new();
-    for &position in &order {
-        let config = &checked[position].config;
-        if workspace_lint_on(config) && !configs.iter().any(|seen| Arc::ptr_eq(seen, config)) {
-            configs.push(config);
-        }
-    }
     let mut findings = Vec::new();
-    for config in configs {
+    for (config, on) in lint_on_by_config {
+        if !on {
+            continue;
+        }
         for (input, diagnostic) in analyze_workspace(&inputs, config) {
             let Some(&position) = order.get(input) else {
                 continue;

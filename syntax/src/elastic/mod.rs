@@ -170,7 +170,7 @@ impl Reader<'_> {
     fn wrong_type(&mut self, item: &Item<'_>, key: &str, expected: &str, found: &str) {
         let range = self.range(item);
         // From a syntax error on, values are whatever the TOML parser's error recovery made
-        // of the text; the syntax error covers them, and a type error would be wrong.
+        // of the text. The syntax error covers them, so a type error would be wrong.
         let unreadable = self.diagnostics.iter().any(|diagnostic| {
             diagnostic.lint == INVALID_TOML && diagnostic.range.start() <= range.end()
         });

@@ -26,10 +26,10 @@ test, no top-level exclusion of specific values, and fewer than the threshold of
 checking all of the branch's indicators together. The message gives the corpus reach overall, per vendor and under \
 the rule's techniques, and what rules checking the same indicator most often add beside it: \
 values that a tenth of them share, or else the fields they test. Rules of the same log \
-source are preferred, fields are named as the rule's language names them (and left out when \
-it has no name for them), and alternatives for the same thing (the original file name \
-beside the image path), existence tests and fields that only select the logs (an event \
-category, the operating system) are left out.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
+source are preferred. Fields are named as the rule's language names them, and left out when \
+it has no name for them. Alternatives for the same thing (the original file name beside the \
+image path), existence tests and fields that only select the logs (an event category, the \
+operating system) are left out too.\n\n## Why it matters\n\nAn indicator that hundreds of rules check, such as \
 `cs-method: GET` or `event.outcome: success`, describes normal traffic. Used alone it fires \
 on every request or logon, buries the analyst in alerts and gets the rule disabled.\n\n\
 ## Example\n\n```yaml\ndetection:\n    selection:\n        cs-method: 'GET'\n    condition: \
@@ -444,14 +444,16 @@ fn compute_pairings(
     let context = FieldContext::of_rule(rule);
     let mut rules = index.rules_with_indicator(indicator, false);
     // Rules that read the same logs test fields those logs have.
-    let mut same_source = rules.clone();
-    for source in &rule.data_sources {
-        let mut source_rules = index.data_source_rules(source.kind, &source.value);
-        source_rules.sort_unstable();
-        same_source.retain(|candidate| source_rules.binary_search(candidate).is_ok());
-    }
-    if same_source.len() >= 3 {
-        rules = same_source;
+    if !rule.data_sources.is_empty() {
+        let mut same_source = rules.clone();
+        for source in &rule.data_sources {
+            let mut source_rules = index.data_source_rules(source.kind, &source.value);
+            source_rules.sort_unstable();
+            same_source.retain(|candidate| source_rules.binary_search(candidate).is_ok());
+        }
+        if same_source.len() >= 3 {
+            rules = same_source;
+        }
     }
     let under_technique: Vec<RuleId> = rules
         .iter()
@@ -535,9 +537,9 @@ fn compute_pairings(
     }
 }
 
-/// The name the rule's own language gives a concept, preferring the name listed for the
-/// rule's log source, or `None` when the taxonomy lists no name for that language: an ECS
-/// name is no advice for a KQL query. Elastic rules use the concept ids, which are ECS
+/// Finds the name the rule's own language gives a concept, preferring the name listed for
+/// the rule's log source. Returns `None` when the taxonomy lists no name for that language,
+/// because an ECS name is no advice for a KQL query. Elastic rules use the concept ids, which are ECS
 /// names. A concept the taxonomy does not know is a name as some rule wrote it. A field-less
 /// keyword search, indexed under an empty concept, is named `keyword` as in the finding's own
 /// description.
